@@ -1,0 +1,1 @@
+"""Inspector: offline-first enforcement records for county hazardous-chemical safety inspectors."""

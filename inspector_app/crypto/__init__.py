@@ -1,0 +1,1 @@
+"""Keys, canonical JSON, signatures and encryption at rest. No Qt, no SQLAlchemy."""

@@ -1,0 +1,1 @@
+"""Everything that crosses the network: wire protocol, the device-side client and the county server."""

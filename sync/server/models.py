@@ -1,0 +1,8 @@
+"""Every table of the server, for Alembic and for tests (each resource owns its models.py)."""
+from .db import Base  # noqa: F401
+from .devices.models import Device, EnrolmentCode  # noqa: F401
+from .evidence.models import Blob, BlobUploader  # noqa: F401
+from .inspectors.models import DeviceInspector, Inspector, InspectorKey  # noqa: F401
+from .pulls.models import Assignment, EnterpriseVersion, NumberBlock, PublishedCatalogue  # noqa: F401
+from .records.models import RecordEvidence, StoredRecord  # noqa: F401
+from .uploads.models import Upload  # noqa: F401
