@@ -162,7 +162,7 @@ def test_sign_write_verify(simple):
     assert {c.params["cert"] for c in verdict.checks if c.code == "bundle.ok_signature"} == {CERTS[0], CERTS[1]}
     zh, en = verdict.render("zh"), verdict.render("en")
     assert "真实、完整" in zh and "王五" in zh and "GENUINE" in en
-    assert json.loads(json.dumps(verdict.to_json()))["exit_code"] == 0
+    assert json.loads(json.dumps(verdict.to_dict()))["exit_code"] == 0
 
 
 def test_layout_and_encodings(simple):
@@ -200,6 +200,15 @@ def test_three_records_verify_as_a_chain(chained):
     assert f"evidence/{e1}" in names  # cited only by the original record, still kept
     assert len([c for c in verdict.checks if c.code == "bundle.ok_amendment"]) == 2
     assert "钱七" in verdict.render("zh")
+
+
+def test_keys_of_earlier_officers_may_be_given(world, chained, tmp_path):
+    # The store passes the keys of every officer in the chain; public_keys.json keeps the main record's.
+    path, (r1, s1, _), (r2, s2, _), (r3, s3, _), _ = chained
+    everyone = {i["cert"]: i["public_key"] for i in world.inspectors}
+    bnd.write_bundle(tmp_path / "b.zip", record=r3, signatures=s3, public_keys=everyone,
+                     evidence=world.openers(), amends=[(r1, s1), (r2, s2)])
+    assert (tmp_path / "b.zip").read_bytes() == path.read_bytes()
 
 
 def test_trusted_keys(world, simple):
@@ -443,6 +452,8 @@ def test_writer_refusals(world, simple, chained, tmp_path):
     refused("signature.missing", signatures=signatures[:1])
     refused("signature.public_key_mismatch", public_keys={CERTS[0]: world.inspectors[2]["public_key"],
                                                           CERTS[1]: world.inspectors[1]["public_key"]})
+    refused("signature.public_key_missing", public_keys={CERTS[0]: world.inspectors[0]["public_key"]})
+    refused("signature.extra_public_key", public_keys={**world.public_keys(data), CERTS[2]: world.inspectors[2]["public_key"]})
     refused("record.not_canonical", record=data + b" ")
     refused("bundle.evidence_unavailable", evidence={})
     refused("bundle.evidence_corrupt", evidence={**world.openers(), shas[2]: lambda: io.BytesIO(b"damaged")})

@@ -642,7 +642,7 @@ def test_templates_are_data_with_format_and_source():
 
 def test_no_legal_wording_in_python():
     phrases = ["现依法对你单位", "本文书一式两份", "如果不服本决定", "经查，你单位", "整改完毕", "现场处理决定",
-               "申请回避", "应急责改", "应急检记"]
+               "申请回避", "现责令你单位", "本机关于", "无法保证安全生产"]
     for path in (ROOT / "inspector_app" / "documents").glob("*.py"):
         source = path.read_text("utf-8")
         for phrase in phrases:
@@ -675,3 +675,29 @@ def test_documents_import_without_qt_or_sqlalchemy():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_server_url_must_be_a_url(sample, tmp_path):
+    record, _ = sample
+    settings = CountySettings(**{**SETTINGS.__dict__, "server_url": "inspector.example.gov.cn"})
+    with pytest.raises(InspectorError) as err:
+        do_render("rectify-order", record, tmp_path / "x.pdf", settings=settings)
+    assert err.value.code == "documents.bad_setting" and "服务器地址" in err.value.text()
+
+
+def test_characters_of_a_fallback_font_are_printed_with_it(sample, tmp_path):
+    from inspector_app.documents.fonts import load_fonts
+
+    primary, fallbacks = load_fonts()
+    symbol = "☢"
+    if ord(symbol) in primary.cmap or not any(ord(symbol) in f.cmap for f in fallbacks):
+        pytest.skip("no fallback font with ☢ on this machine")
+    record, _ = sample
+    record = copy.deepcopy(record)
+    record["findings"][0]["description"] = f"储罐区未设置{symbol}警示标志。"
+    out = tmp_path / "order.pdf"
+    result = do_render("rectify-order", record, out)
+    assert result.missing_chars == [] and not any(w.code == "documents.missing_glyphs" for w in result.warnings)
+    assert f"储罐区未设置{symbol}警示标志" in squash(pdftotext(out))
+    fonts = pdffonts(out)
+    assert len({f["name"].split("+")[-1] for f in fonts}) == 2 and all(f["emb"] == "yes" for f in fonts)

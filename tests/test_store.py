@@ -25,7 +25,11 @@ def test_fresh_store_is_wal_at_head_and_matches_the_models(store):
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     raw.close()
-    assert store.schema_revision() == "0001"
+    from alembic.script import ScriptDirectory
+
+    from inspector_app.store.db import _alembic_config
+
+    assert store.schema_revision() == ScriptDirectory.from_config(_alembic_config()).get_current_head()
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), models.Base.metadata)
     # The FTS tables belong to sqlite-utils, not to the models.

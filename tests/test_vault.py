@@ -362,6 +362,19 @@ def test_a_directory_is_not_a_file(vault, tmp_path):
     assert _code(e) == "evidence.not_a_file"
 
 
+def test_a_fifo_does_not_hang_the_import(vault, tmp_path):
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("POSIX only")
+    fifo = tmp_path / "drive" / "pipe.mp4"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    with pytest.raises(InspectorError) as e:
+        vault.put_file(fifo)
+    assert _code(e) == "evidence.not_a_file"
+    report = vault.import_folder(fifo.parent)
+    assert [(r.status, r.code) for r in report.results] == [("failed", "evidence.not_a_file")]
+
+
 def test_a_full_disk_is_reported_as_such():
     """/dev/full answers every write with ENOSPC: the sink turns that into vault.disk_full."""
     if not os.path.exists("/dev/full"):
@@ -529,14 +542,17 @@ def test_import_folder_can_be_cancelled(vault, tmp_path):
     drive = tmp_path / "drive"
     for i in range(5):
         _jpeg(drive / f"{i}.jpg", color=(i * 40, 0, 0))
-    done = []
+    cancel = threading.Event()
 
-    def cancel():
-        return len(done) >= 2
+    def progress(p):  # the inspector presses Cancel while the third file is being imported
+        if p.files_done == 2:
+            cancel.set()
 
-    report = vault.import_folder(drive, cancel=cancel, on_progress=lambda p: done.append(p) if p.files_done == 2 else None)
+    report = vault.import_folder(drive, cancel=cancel, on_progress=progress)
     assert report.cancelled
-    assert [r.status for r in report.results] == ["imported", "imported"]
+    assert [r.status for r in report.results] == ["imported", "imported", "cancelled"]
+    assert report.results[2].code == "vault.cancelled"
+    assert len(list(vault.iter_objects())) == 2
     assert os.listdir(vault.tmp_dir) == []
 
 
@@ -557,3 +573,14 @@ def test_vault_and_derived_import_without_qt():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=Path(__file__).resolve().parent.parent)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_lost_marker_is_rewritten_only_for_the_right_key(vault):
+    vault.put_bytes(b"evidence")
+    (vault.root / "VAULT").unlink()
+    with pytest.raises(InspectorError) as e:
+        Vault(vault.root, bytes(32))
+    assert _code(e) == "vault.wrong_key"
+    assert not (vault.root / "VAULT").exists()
+    Vault(vault.root, KEY)
+    assert (vault.root / "VAULT").exists()

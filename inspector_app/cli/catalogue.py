@@ -29,7 +29,7 @@ def register(sub) -> None:
     imp.add_argument("--title", required=True)
     imp.add_argument("--issuer", required=True, help="发布机关")
     imp.add_argument("--source", default=None, help="文本来源（默认：表格文件名）")
-    imp.add_argument("--scope", default="", help="适用范围")
+    imp.add_argument("--scope", required=True, help="适用范围（如：危险化学品生产、储存企业）")
     imp.add_argument("--kinds", default="*", help="适用企业类型，逗号分隔（默认 *：全部）")
     imp.add_argument("--year", type=int, default=None)
     imp.add_argument("-o", "--output", type=Path, default=None, help="写到此文件（默认：数据目录的 checklists/）")

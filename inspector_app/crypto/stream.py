@@ -250,13 +250,13 @@ class _Sealer:
     ``free`` so memory stays bounded by ``depth`` chunks whatever the file size.
     """
 
-    def __init__(self, aead: AESGCM, header: Header, writer: Any, free: queue.Queue, threaded: bool,
-                 depth: int):
+    def __init__(self, aead: AESGCM, header: Header, writer: Any, free: queue.Queue, buf_len: int,
+                 threaded: bool, depth: int):
         self.aead = aead
         self.header = header
         self.writer = writer
         self.free = free
-        self.out = bytearray(header.chunk_size + TAG_LEN)
+        self.out = bytearray(buf_len + TAG_LEN)
         self.error: BaseException | None = None
         self.thread: threading.Thread | None = None
         if threaded:
@@ -337,10 +337,12 @@ def encrypt_stream(reader: BinaryIO, writer: BinaryIO, vault_key: bytes, *,
     if threaded is None:
         threaded = size is None or size > 2 * chunk_size
     depth = 4 if threaded else 2
+    # A small input needs no full-size buffers: size + 1 bytes also notices a file that grew.
+    buf_len = chunk_size if size is None else min(chunk_size, size + 1)
     free: queue.Queue = queue.Queue()
     for _ in range(depth + 2):  # in the queue, being sealed, current and look-ahead
-        free.put(bytearray(chunk_size))
-    sealer = _Sealer(aead, header, writer, free, threaded, depth)
+        free.put(bytearray(buf_len))
+    sealer = _Sealer(aead, header, writer, free, buf_len, threaded, depth)
     finished = False
     try:
         total = 0
@@ -440,8 +442,9 @@ def _iter_plain(reader: Any, opener: _Opener):
     """Yield authenticated plaintext chunks (memoryviews valid until the next step)."""
     header = opener.header
     cs = header.chunk_size
-    inbuf = bytearray(cs + TAG_LEN)
-    outbuf = bytearray(cs)
+    longest = cs if header.size is None else min(cs, header.size)
+    inbuf = bytearray(longest + TAG_LEN)
+    outbuf = bytearray(longest)
     if header.size is not None:
         count = header.chunk_count
         for index in range(count):
@@ -538,11 +541,12 @@ class DecryptingReader(io.RawIOBase):
             self._opener = _begin(raw, _check_key(vault_key), self.name, bind)
             header = self._opener.header
             self._pos = 0
-            self._buf = memoryview(bytearray(header.chunk_size))
+            longest = header.chunk_size if header.size is None else min(header.chunk_size, header.size)
+            self._buf = memoryview(bytearray(longest))
             self._buf_index = -1  # which chunk ``_buf`` holds
             self._buf_len = 0
             self._seq_off = 0
-            self._inbuf = memoryview(bytearray(header.chunk_size + TAG_LEN))
+            self._inbuf = memoryview(bytearray(longest + TAG_LEN))
             self._seekable = header.size is not None and _is_seekable(raw)
             self._iter = None if self._seekable else _iter_plain(raw, self._opener)
             if self._seekable:

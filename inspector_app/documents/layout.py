@@ -7,6 +7,7 @@ known (the usual reportlab "numbered canvas").
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -48,6 +49,7 @@ class Styles:
     detail: ParagraphStyle = field(init=False)
     number: ParagraphStyle = field(init=False)
     heading: ParagraphStyle = field(init=False)
+    section: ParagraphStyle = field(init=False)
     cell: ParagraphStyle = field(init=False)
     cell_center: ParagraphStyle = field(init=False)
     cell_right: ParagraphStyle = field(init=False)
@@ -68,6 +70,8 @@ class Styles:
         self.detail = ParagraphStyle("detail", parent=base, fontSize=SMALL, leading=SMALL * 1.6, leftIndent=2 * BODY)
         self.number = ParagraphStyle("number", parent=base, alignment=TA_RIGHT, spaceAfter=2 * mm)
         self.heading = ParagraphStyle("heading", parent=base, spaceBefore=2 * mm)
+        # Headings and item titles stay with what follows them.
+        self.section = ParagraphStyle("section", parent=base, keepWithNext=1)
         self.cell = ParagraphStyle("cell", parent=base, fontSize=SMALL, leading=SMALL * 1.45)
         self.cell_center = ParagraphStyle("cellc", parent=self.cell, alignment=TA_CENTER)
         self.cell_right = ParagraphStyle("cellr", parent=self.cell, alignment=TA_RIGHT)
@@ -173,10 +177,10 @@ class PageFurniture:
         if self.header and page > 1:
             c.setFont(self.font, 9)
             c.setFillColor(colors.Color(0.3, 0.3, 0.3))
-            c.drawString(MARGIN_LEFT, PAGE_H - 14 * mm, self.header(page))
+            c.drawString(MARGIN_LEFT, PAGE_H - 15.5 * mm, self.header(page))
             c.setStrokeColor(colors.Color(0.6, 0.6, 0.6))
             c.setLineWidth(0.4)
-            c.line(MARGIN_LEFT, PAGE_H - 16 * mm, PAGE_W - MARGIN_RIGHT, PAGE_H - 16 * mm)
+            c.line(MARGIN_LEFT, PAGE_H - 17 * mm, PAGE_W - MARGIN_RIGHT, PAGE_H - 17 * mm)
             c.setFillColor(INK)
         if self.page_signature:
             c.setFont(self.font, SMALL)
@@ -195,9 +199,9 @@ class PageFurniture:
         c.setFillColor(DRAFT_INK)
         c.setStrokeColor(DRAFT_INK)
         c.setFont(self.font, 11)
-        c.drawCentredString(PAGE_W / 2, PAGE_H - 11 * mm, self.draft_mark)
+        c.drawCentredString(PAGE_W / 2, PAGE_H - 9.5 * mm, self.draft_mark)
         c.setLineWidth(1.2)
-        c.rect(5 * mm, 5 * mm, PAGE_W - 10 * mm, PAGE_H - 10 * mm)
+        c.rect(4 * mm, 4 * mm, PAGE_W - 8 * mm, PAGE_H - 8 * mm)
         c.setFillAlpha(0.15)
         c.translate(PAGE_W / 2, PAGE_H / 2)
         c.rotate(54.7)  # along the page's diagonal
@@ -234,3 +238,64 @@ def canvas_maker(furniture: PageFurniture):
             Canvas.save(self)
 
     return _DeferredCanvas
+
+
+class JpegImage(Flowable):
+    """A JPEG thumbnail embedded byte for byte (DCTDecode), keyed by its hash.
+
+    reportlab's drawImage, given image bytes, decodes every photo to RGB only to name it by an MD5 of
+    the pixels; for twenty 1000×750 thumbnails that is most of the rendering time. The evidence
+    already has a name (its SHA-256) and the thumbnail is a JPEG, so it goes in as is, no ASCII85.
+    Anything else (a PNG thumbnail, a damaged file) raises ValueError from ``probe`` and the caller
+    falls back to reportlab's own Image.
+    """
+
+    def __init__(self, data: bytes, key: str, max_w: float, max_h: float):
+        super().__init__()
+        self.data, self.key = data, key
+        w, h, self.components = self.probe(data)
+        self.pixels = (w, h)
+        scale = min(max_w / w, max_h / h)
+        self.drawWidth, self.drawHeight = w * scale, h * scale
+        self.hAlign = "CENTER"
+
+    @staticmethod
+    def probe(data: bytes) -> tuple[int, int, int]:
+        from reportlab.pdfbase import pdfutils
+
+        if not data.startswith(b"\xff\xd8"):
+            raise ValueError("not a JPEG")
+        try:
+            width, height, components = pdfutils.readJPEGInfo(io.BytesIO(data))[:3]
+        except Exception as exc:  # reportlab raises its own error types
+            raise ValueError(f"unreadable JPEG: {exc}") from None
+        if components not in (1, 3) or width <= 0 or height <= 0:
+            raise ValueError("unsupported JPEG")
+        return width, height, components
+
+    def wrap(self, avail_w, avail_h):
+        return self.drawWidth, self.drawHeight
+
+    def draw(self):
+        from reportlab.pdfbase import pdfdoc
+
+        c = self.canv
+        name = "jpeg" + self.key
+        reg = c._doc.getXObjectName(name)
+        if c._doc.idToObject.get(reg) is None:
+            # What PDFImageXObject.loadImageFromJPEG sets, without its ASCII85 pass (pure Python when
+            # reportlab's C accelerator is absent, and a quarter bigger).
+            obj = pdfdoc.PDFImageXObject(name)
+            obj.width, obj.height = self.pixels
+            obj.bitsPerComponent = 8
+            obj.colorSpace = "DeviceGray" if self.components == 1 else "DeviceRGB"
+            obj.streamContent, obj._filters, obj.mask = self.data, ("DCTDecode",), None
+            obj.name = name
+            c._setXObjects(obj)
+            c._doc.Reference(obj, reg)
+            c._doc.addForm(name, obj)
+        c.saveState()
+        c.scale(self.drawWidth, self.drawHeight)
+        c._code.append(f"/{reg} Do")
+        c.restoreState()
+        c._formsinuse.append(name)

@@ -14,11 +14,12 @@ defined once and placed on every page.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, urlsplit
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.barcode import qrencoder
 from reportlab.lib import colors
 
 OFFLINE_PREFIX = "INSPECTOR:"
@@ -73,23 +74,29 @@ def parse_qr_text(text: str) -> QrPayload:
 class QrStamp:
     """Draws one QR code, size × size points, at any position, on any number of pages cheaply.
 
-    The modules are drawn as plain rectangles into a form object defined once; drawing them through
-    renderPDF would also set a (non-embedded) Helvetica font on every page.
+    Encoded once with reportlab's own encoder; the dark runs of each row become rectangles in a form
+    object defined on first use and placed on every page.
     """
+
+    BORDER = 4  # quiet zone, in modules
 
     def __init__(self, text: str, size: float, level: str = "M"):
         self.text = text
         self.size = size
-        widget = QrCodeWidget(text, barLevel=level)
-        x0, y0, x1, y1 = widget.getBounds()
-        self._scale = size / (x1 - x0)
-        self._origin = (x0, y0)
-        self._rects = []
-        for node in _leaves(widget.draw()):
-            colour = getattr(node, "fillColor", None)
-            if colour is None or colour == colors.white:
-                continue
-            self._rects.append((node.x, node.y, node.width, node.height))
+        qr = qrencoder.QRCode(None, getattr(qrencoder.QRErrorCorrectLevel, level))
+        qr.addData(text)
+        qr.make()
+        count = qr.getModuleCount()
+        self._box = size / (count + 2 * self.BORDER)
+        self._runs: list[tuple[int, int, int]] = []  # (row, first column, length)
+        for r, row in enumerate(qr.modules):
+            c = 0
+            for dark, run in itertools.groupby(bool(m) for m in row):
+                n = len(list(run))
+                if dark:
+                    self._runs.append((r, c, n))
+                c += n
+        self._count = count
         self._form: str | None = None
 
     def draw(self, canvas, x: float, y: float) -> None:
@@ -99,24 +106,11 @@ class QrStamp:
             canvas.setFillColor(colors.white)
             canvas.rect(0, 0, self.size, self.size, stroke=0, fill=1)
             canvas.setFillColor(colors.black)
-            s, (x0, y0) = self._scale, self._origin
-            for rx, ry, rw, rh in self._rects:
-                canvas.rect((rx - x0) * s, (ry - y0) * s, rw * s, rh * s, stroke=0, fill=1)
+            b, border = self._box, self.BORDER
+            for r, c, n in self._runs:
+                canvas.rect((c + border) * b, self.size - (r + border + 1) * b, n * b, b, stroke=0, fill=1)
             canvas.endForm()
         canvas.saveState()
         canvas.translate(x, y)
         canvas.doForm(self._form)
         canvas.restoreState()
-
-
-def _leaves(node) -> list:
-    contents = getattr(node, "contents", None)
-    if contents is None:
-        return [node]
-    transform = getattr(node, "transform", (1, 0, 0, 1, 0, 0))
-    if tuple(transform) != (1, 0, 0, 1, 0, 0):
-        raise ValueError("unexpected transform in the QR drawing")
-    out = []
-    for child in contents:
-        out += _leaves(child)
-    return out

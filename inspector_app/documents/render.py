@@ -7,12 +7,15 @@ half-written document behind. See docs/documents.md.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from reportlab import rl_config
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     CondPageBreak, Image, KeepTogether, LayoutError, PageBreak, Paragraph, SimpleDocTemplate, Spacer,
@@ -85,6 +88,7 @@ BLANK_FIELD = define(
 )
 
 PhotoSource = Callable[[str], "bytes | None"]
+_BUILD_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,10 @@ class _Ctx:
         return text
 
     def date_text(self) -> str:
-        d = parse_date(self.extra.get("date"), "extra.date") if self.extra.get("date") else self.view.day
+        # extra["date"], else the questioning's own day (询问笔录), else the inspection's
+        d = (parse_date(self.extra.get("date"), "extra.date")
+             or parse_datetime(self.extra.get("started_at"), "extra.started_at")
+             or self.view.day)
         return self.t.text("text.date", **ymd(d)) if d else self.t.text("text.date_blank")
 
     def marks(self, f) -> str:
@@ -191,8 +198,9 @@ class _Ctx:
             "inspection_date": self.cn_date(v.day),
             "inspector_names": names,
             "cert_numbers": certs,
-            "inspectors_with_certs": sep.join(with_cert.format(name=i.name, cert=i.cert) for i in v.inspectors)
-            if with_cert else names,
+            "inspectors_with_certs": sep.join(
+                self.t.text("wording.inspector_with_cert", name=i.name, cert=i.cert) for i in v.inspectors
+            ) if with_cert else names,
             "bureau_name": self.settings.bureau_name.strip(),
             "county_name": self.settings.county_name.strip(),
             "short_name": self.settings.short_name.strip(),
@@ -325,7 +333,9 @@ def _field_rows(ctx: _Ctx, rows: list, where: str, *, grid: bool = False, label_
             lines = float(c.get("lines", 0))
             if c.get("signer"):
                 signer = c["signer"] + "　　　　　　　　" + ctx.t.text("labels.signature_date")
-                content = [content, Spacer(1, max(0.0, lines - 2) * L.SMALL * 1.6), ctx.p(signer, ctx.s.cell_right)]
+                # the opinion at the top, room to write, the signer at the bottom right
+                content = [content, Spacer(1, max(1.0, lines - 1) * L.SMALL * 1.6), ctx.p(signer, ctx.s.cell_right)]
+                lines = 0
             value_cols.append(len(data))
             data.append(content)
             widths.append(share)
@@ -337,7 +347,9 @@ def _field_rows(ctx: _Ctx, rows: list, where: str, *, grid: bool = False, label_
         else:
             style = L.underline_style(value_cols)
         heights = [max(min_h, 9 * mm if grid else 0)] if (min_h or grid) else None
-        out.append(L.table([data], widths, style, min_heights=heights))
+        # A row splits across pages only when it must (a very long value); a short one moves whole.
+        long_row = sum(len(ctx.values.get(c.get("value"), "") or "") for c in cells) > 300
+        out.append(L.table([data], widths, style, min_heights=heights, split_in_row=1 if long_row else 0))
     return out
 
 
@@ -390,9 +402,9 @@ def _signatures(ctx: _Ctx) -> Any:
     date_w = _width(ctx, date, L.SMALL) + pad
     printed_w = min(max([_width(ctx, r[1], L.SMALL) for r in rows] + [30 * mm]) + pad, 62 * mm)
     blank_w = L.FRAME_W - label_w - date_w - printed_w
-    if blank_w < 32 * mm:  # keep room to sign; the printed text wraps instead
-        printed_w -= 32 * mm - blank_w
-        blank_w = 32 * mm
+    if blank_w < 26 * mm:  # keep room to sign; the printed text wraps instead
+        printed_w -= 26 * mm - blank_w
+        blank_w = 26 * mm
     data: list = []
     style: list = [
         ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
@@ -405,7 +417,7 @@ def _signatures(ctx: _Ctx) -> Any:
         style.append(("LINEBELOW", (1, r), (1, r), 0.5, L.RULE))
         if underline_printed:
             style.append(("LINEBELOW", (2, r), (2, r), 0.5, L.RULE))
-    return L.table(data, [label_w, blank_w, printed_w, date_w], style, split_in_row=0, min_heights=[12 * mm] * len(data))
+    return L.table(data, [label_w, blank_w, printed_w, date_w], style, split_in_row=0, min_heights=[11 * mm] * len(data))
 
 
 def _closing(ctx: _Ctx, story: list) -> list:
@@ -417,6 +429,9 @@ def _closing(ctx: _Ctx, story: list) -> list:
     block: list = []
     if story and isinstance(story[-1], Paragraph):
         block.append(story.pop())
+        # and the headings that must stay with it (KeepTogether is not joined by keepWithNext)
+        while story and isinstance(story[-1], Paragraph) and story[-1].getKeepWithNext():
+            block.insert(0, story.pop())
     if ctx.t.get("appeal_notice") is True:
         block.append(ctx.p(ctx.t.text("text.appeal_notice", reconsideration_body=ctx.settings.reconsideration_body.strip(),
                                       court=ctx.settings.court.strip()), ctx.s.indented))
@@ -516,21 +531,21 @@ def _build_check_record(ctx: _Ctx) -> list:
     story = _head(ctx)
     story += _field_rows(ctx, t.get("fields") or [], "fields")
     story.append(L.spacer(2))
-    story.append(ctx.p(t.text("wording.announcement", **ctx.values), ctx.s.indented))
+    story.append(ctx.p(t.fill(t.raw("wording.announcement"), ctx.values, field="wording.announcement"), ctx.s.indented))
     s = "situation"
-    story.append(ctx.p(t.text(f"{s}.heading"), ctx.s.heading))
+    story.append(ctx.p(t.text(f"{s}.heading"), ctx.s.section))
     # Non-compliant: every finding, then violation items that have no finding text.
     with_findings = {f.item_id for f in v.findings}
     bare = [it for it in v.items if it.get("result") == "violation" and str(it.get("item")) not in with_findings]
     count = len(v.findings) + len(bare)
-    story.append(ctx.p(t.text(f"{s}.violations", count=count) if count else t.text(f"{s}.violations_none"), ctx.s.body))
+    story.append(ctx.p(t.text(f"{s}.violations", count=count) if count else t.text(f"{s}.violations_none"), ctx.s.section))
     dsep = t.text(f"{s}.detail_separator")
     bsep = t.text(f"{s}.basis_separator")
     groups: list[tuple[int, Any]] = []
     for n, f in enumerate(v.findings, 1):
         item = f.item or {}
         matter = str(item.get("matter") or f.item_id or "")
-        story.append(ctx.p(t.text(f"{s}.item_title", seq=n, matter=matter) + ctx.marks(f), ctx.s.body))
+        story.append(ctx.p(t.text(f"{s}.item_title", seq=n, matter=matter) + ctx.marks(f), ctx.s.section))
         story.append(ctx.p(t.text(f"{s}.finding", description=f.description), ctx.s.detail))
         details = []
         if f.location:
@@ -547,17 +562,17 @@ def _build_check_record(ctx: _Ctx) -> list:
             story.append(ctx.p(t.text(f"{s}.photos", count=len(f.evidence), group=group), ctx.s.detail))
             groups.append((n, f))
     for k, item in enumerate(bare, len(v.findings) + 1):
-        story.append(ctx.p(t.text(f"{s}.item_title", seq=k, matter=str(item.get("matter") or item.get("item"))), ctx.s.body))
+        story.append(ctx.p(t.text(f"{s}.item_title", seq=k, matter=str(item.get("matter") or item.get("item"))), ctx.s.section))
         if item.get("content"):
             story.append(ctx.p(t.text(f"{s}.item_content", content=item["content"]), ctx.s.detail))
     compliant = [it for it in v.items if it.get("result") == "compliant"]
     if compliant:
-        story.append(ctx.p(t.text(f"{s}.compliant", count=len(compliant)), ctx.s.body))
+        story.append(ctx.p(t.text(f"{s}.compliant", count=len(compliant)), ctx.s.section))
         for n, item in enumerate(compliant, 1):
             story.append(ctx.p(t.text(f"{s}.compliant_item", seq=n, matter=str(item.get("matter") or item.get("item"))), ctx.s.detail))
     other = [it for it in v.items if it.get("result") in ("not-applicable", "not-checked")]
     if other:
-        story.append(ctx.p(t.text(f"{s}.other", count=len(other)), ctx.s.body))
+        story.append(ctx.p(t.text(f"{s}.other", count=len(other)), ctx.s.section))
         for n, item in enumerate(other, 1):
             result = t.text(f"{s}.result_not_applicable") if item.get("result") == "not-applicable" else t.text(f"{s}.result_not_checked")
             story.append(ctx.p(t.text(f"{s}.other_item", seq=n, matter=str(item.get("matter") or item.get("item")), result=result), ctx.s.detail))
@@ -576,6 +591,10 @@ def _thumbnail(ctx: _Ctx, sha: str, max_w: float, max_h: float):
             data = None
             ctx.warn(PHOTO_UNAVAILABLE, sha=sha[:16])
     if data:
+        try:
+            return L.JpegImage(data, hashlib.sha256(data).hexdigest()[:32], max_w, max_h)
+        except ValueError:
+            pass  # not a plain JPEG: let reportlab decode it
         try:
             img = Image(io.BytesIO(data))
             w, h = img.imageWidth, img.imageHeight
@@ -779,6 +798,8 @@ def render(
     template = load_template(kind)
     view = RecordView(record)
     extra = _check_extra(extra)
+    if isinstance(record_hash, str):
+        record_hash = record_hash.strip().lower()
     if record_hash is not None and not is_record_hash(record_hash):
         raise InspectorError(MISSING_HASH, exit_code=2, value=record_hash)
     printed_number = None
@@ -791,7 +812,7 @@ def render(
     ctx = _Ctx(kind, template, view, settings, extra, signed, printed_number, photos)
     story = BUILDERS[kind](ctx)
 
-    text = qr_text(record_hash, printed_number, settings.server_url or None, draft=not signed)
+    text = qr_text(record_hash, printed_number, (settings.server_url or "").strip() or None, draft=not signed)
     shown_number = printed_number or (template.text("text.draft_number") if not signed else "")
     furniture = L.PageFurniture(
         font=ctx.shaper.primary.name,
@@ -813,7 +834,14 @@ def render(
         invariant=1, initialFontName=ctx.shaper.primary.name, initialFontSize=L.BODY,
     )
     try:
-        doc.build(story, canvasmaker=L.canvas_maker(furniture))
+        with _BUILD_LOCK:
+            # Binary streams, not ASCII85: a quarter smaller, and ASCII85 is pure Python (slow) when
+            # reportlab's C accelerator is missing. rl_config is global: restored, and builds serialised.
+            saved_a85, rl_config.useA85 = rl_config.useA85, 0
+            try:
+                doc.build(story, canvasmaker=L.canvas_maker(furniture))
+            finally:
+                rl_config.useA85 = saved_a85
         os.replace(tmp, out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

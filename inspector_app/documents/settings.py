@@ -31,6 +31,12 @@ class CountySettings:
         return (self.seal_text or "").strip() or self.bureau_name.strip()
 
 
+BAD_SETTING = define(
+    "documents.bad_setting",
+    "县区设置“{setting}”（{field}）无效：{reason}",
+    "The county setting \"{setting}\" ({field}) is invalid: {reason}",
+)
+
 #: Required settings and the Chinese name an inspector sees when one is missing.
 REQUIRED = {
     "county_name": "县区名称",
@@ -49,4 +55,10 @@ def check_settings(settings: CountySettings) -> CountySettings:
             value = getattr(settings, f.name)
             if not isinstance(value, str) or not value.strip():
                 raise InspectorError(MISSING_SETTING, setting=REQUIRED[f.name], field=f.name)
+    url = settings.server_url
+    if url is not None and not isinstance(url, str):
+        raise InspectorError(BAD_SETTING, setting=LABELS["server_url"], field="server_url", reason="应为网址")
+    if url and url.strip() and not url.strip().lower().startswith(("https://", "http://")):
+        raise InspectorError(BAD_SETTING, setting=LABELS["server_url"], field="server_url",
+                             reason=f"应以 https:// 开头：{url}")
     return settings

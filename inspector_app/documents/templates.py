@@ -82,7 +82,7 @@ class Template:
 
     def fill(self, template: str, values: dict[str, object], *, field: str) -> str:
         """Fill free placeholders from values; missing or empty ones print as the blank."""
-        blank = self.common.get("text", {}).get("blank", "＿＿＿＿")
+        blank = self.common.get("text", {}).get("blank_inline") or self.common.get("text", {}).get("blank", "")
         clean = {k: v for k, v in values.items() if v not in (None, "")}
         try:
             return template.format_map(_Blanking(clean, blank))

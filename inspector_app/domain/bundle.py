@@ -17,6 +17,7 @@ hostile names, never raises, and returns a ``Verdict`` that names every check, p
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import io
@@ -35,6 +36,9 @@ from ..crypto.canonical import canonical_bytes, is_canonical, loads_strict
 from .messages import InspectorError, define, render
 from .record import (
     NOT_CANONICAL,
+    SIG_EXTRA_KEY,
+    SIG_KEY_MISMATCH,
+    SIG_KEY_MISSING,
     UNREADABLE,
     Problem,
     parse_record,
@@ -387,7 +391,8 @@ class Verdict:
             lines.append(render(TRUST_NOTE, lang))
         return "\n".join(lines)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
+        """The verdict as plain data (for ``--json``)."""
         return {
             "genuine": self.genuine,
             "is_bundle": self.is_bundle,
@@ -421,15 +426,17 @@ def _info(name: str, when: tuple[int, ...], method: int, size: int = 0) -> zipfi
     return info
 
 
-def _signed_record(data: bytes, signatures: Any, public_keys: Mapping[str, str] | None) -> dict:
-    """Parse, validate and check the signatures of one record; raise the first problem."""
+def _keys_of(payload: Mapping[str, Any]) -> dict[str, str]:
+    return {i["cert"]: i["public_key"] for i in payload["inspectors"]}
+
+
+def _signed_record(data: bytes, signatures: Any) -> dict:
+    """Parse, validate and check the signatures of one record (by the keys it lists); raise the first problem."""
     payload = parse_record(data)
     problems = record_problems(payload)
     if problems:
         raise problems[0].error()
-    if public_keys is None:
-        public_keys = {i["cert"]: i["public_key"] for i in payload["inspectors"]}
-    problems, _ = signature_report(data, signatures, dict(public_keys))
+    problems, _ = signature_report(data, signatures, _keys_of(payload))
     if problems:
         raise problems[0].error()
     return payload
@@ -437,20 +444,7 @@ def _signed_record(data: bytes, signatures: Any, public_keys: Mapping[str, str] 
 
 def _open_source(opener: Callable[[], BinaryIO]):
     source = opener()
-    return source if hasattr(source, "__enter__") else _Closing(source)
-
-
-class _Closing:
-    def __init__(self, source):
-        self.source = source
-
-    def __enter__(self):
-        return self.source
-
-    def __exit__(self, *exc):
-        close = getattr(self.source, "close", None)
-        if close:
-            close()
+    return source if hasattr(source, "__enter__") else contextlib.closing(source)
 
 
 def write_bundle(
@@ -470,8 +464,15 @@ def write_bundle(
     not verify: invalid record, bad or missing signatures, a broken chain, missing or damaged evidence.
     """
     data = bytes(record)
-    payload = _signed_record(data, list(signatures), public_keys)
+    payload = _signed_record(data, list(signatures))
     main_hash = record_hash(data)
+    main_keys = _keys_of(payload)
+    for inspector in payload["inspectors"]:
+        cert = inspector["cert"]
+        if cert not in public_keys:
+            raise InspectorError(SIG_KEY_MISSING, cert=cert, name=inspector["name"])
+        if public_keys[cert] != main_keys[cert]:
+            raise InspectorError(SIG_KEY_MISMATCH, cert=cert, name=inspector["name"])
 
     given = {record_hash(bytes(b)): (bytes(b), list(s)) for b, s in amends}
     chain: list[tuple[str, bytes, list]] = []
@@ -482,13 +483,19 @@ def write_bundle(
         if target not in given or any(h == target for h, _, _ in chain) or target == main_hash:
             raise InspectorError(AMENDMENT_NOT_GIVEN, exit_code=2, hash=target, by=current_hash)
         older_bytes, older_sigs = given[target]
-        current = _signed_record(older_bytes, older_sigs, None)
+        current = _signed_record(older_bytes, older_sigs)
         chain.append((target, older_bytes, older_sigs))
         for entry in current["evidence"]:
             needed.setdefault(entry["sha256"], entry["size"])
         current_hash = target
     for extra in set(given) - {h for h, _, _ in chain}:
         raise InspectorError(AMENDMENT_NOT_IN_CHAIN, exit_code=2, hash=extra)
+    # Keys given for officers of earlier records only are accepted if they are those records' keys;
+    # public_keys.json itself lists exactly the main record's officers.
+    chain_keys = {(c, k) for _, b, _ in chain for c, k in _keys_of(loads_strict(b)).items()}
+    for cert, key in public_keys.items():
+        if cert not in main_keys and (cert, key) not in chain_keys:
+            raise InspectorError(SIG_EXTRA_KEY, cert=cert)
     for sha in needed:
         if sha not in evidence:
             raise InspectorError(EVIDENCE_UNAVAILABLE, sha256=sha)
@@ -503,7 +510,7 @@ def write_bundle(
                     (BUNDLE_JSON, canonical_bytes({"format": FORMAT})),
                     (RECORD_JSON, data),
                     (SIGNATURES_JSON, canonical_bytes([dict(s) for s in signatures])),
-                    (PUBLIC_KEYS_JSON, canonical_bytes(dict(public_keys))),
+                    (PUBLIC_KEYS_JSON, canonical_bytes(main_keys)),
                 ]
                 for older_hash, older_bytes, older_sigs in chain:
                     json_members.append((f"{AMENDS_PREFIX}{older_hash}.json", older_bytes))
@@ -657,7 +664,8 @@ class _Verifier:
                 payload, chain = self._check_contents(members)
             except _Stop:
                 pass
-        genuine = bool(self.checks) and all(c.ok for c in self.checks) and any(c.code == OK_SIGNATURE for c in self.checks)
+        passed = {c.code for c in self.checks if c.ok}
+        genuine = all(c.ok for c in self.checks) and {OK_FORMAT, OK_RECORD, OK_SIGNATURE, OK_FILES} <= passed
         return Verdict(genuine, True, self.checks, record_hash=self.record_hash, source=label,
                        record=payload, chain=chain, keys_pinned=self.trusted is not None)
 
@@ -724,10 +732,16 @@ class _Verifier:
         header = _read_exact(fp, _LOCAL_HEADER.size)
         if len(header) != _LOCAL_HEADER.size:
             return "local header beyond end of file"
-        fields = _LOCAL_HEADER.unpack(header)
-        if fields[0] != _LOCAL_SIGNATURE:
+        signature, _version, flags, method, _time, _date, crc, csize, usize, name_len, extra_len = _LOCAL_HEADER.unpack(header)
+        if signature != _LOCAL_SIGNATURE:
             return "bad local header signature"
-        name_len, extra_len = fields[9], fields[10]
+        # The local header must tell the same story as the central directory, or tools that read
+        # one or the other would extract different bytes from the same archive.
+        if method != info.compress_type or (flags & 0x1) != (info.flag_bits & 0x1):
+            return "local header disagrees with the central directory (method or encryption)"
+        if not flags & 0x8 and 0xFFFFFFFF not in (csize, usize) and (
+                (crc, csize, usize) != (info.CRC, info.compress_size, info.file_size)):
+            return "local header disagrees with the central directory (sizes or CRC)"
         local_name = _read_exact(fp, name_len)
         central_name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437", "surrogateescape")
         if local_name != central_name:

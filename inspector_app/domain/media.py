@@ -151,10 +151,8 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     path = Path(path)
     name = str(path)
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             st = os.fstat(f.fileno())
-            if not _is_regular(st):
-                raise InspectorError(NOT_A_FILE, file=name)
             head = f.read(SNIFF_BYTES)
     except FileNotFoundError:
         raise InspectorError(MISSING, file=name) from None
@@ -173,10 +171,21 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     return _probe_av(path, media_type, kind_name, st.st_size)
 
 
-def _is_regular(st: os.stat_result) -> bool:
+def open_regular(path: str | os.PathLike):
+    """Open a regular file for unbuffered reading; anything else (a folder, a device, a FIFO that
+    would block the import forever) raises evidence.not_a_file."""
     import stat
 
-    return stat.S_ISREG(st.st_mode)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InspectorError(NOT_A_FILE, file=str(path))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return open(fd, "rb", buffering=0)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 # ----------------------------------------------------------------------------------------------

@@ -326,8 +326,13 @@ class _LoopbackServer:
                     outer.error = exc
                     self.close_connection = True
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, client_address) -> None:
+                pass  # a client hanging up mid-response is normal here
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/{token}"
         self.thread = threading.Thread(target=self.server.serve_forever, name="vault-loopback", daemon=True)
         self.thread.start()

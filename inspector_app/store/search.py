@@ -34,11 +34,15 @@ def _escape_fts(query: str) -> str:
 
 
 def search_enterprises(session: Session, query: str, limit: int = 50) -> list[str]:
-    """Codes of the enterprises matching every space-separated term, best matches first."""
+    """Codes of the enterprises matching every space-separated term, by name (an exact code first)."""
     terms = [t for t in query.split() if t]
     if not terms:
         rows = session.execute(text("SELECT code FROM enterprises ORDER BY name LIMIT :n"), {"n": limit})
         return [r[0] for r in rows]
+    if len(terms) == 1 and len(terms[0]) == 18:
+        exact = session.execute(text("SELECT code FROM enterprises WHERE code = :c"), {"c": terms[0].upper()}).all()
+        if exact:
+            return [exact[0][0]]
     long_terms = [t for t in terms if len(t) >= 3]
     short_terms = [t for t in terms if len(t) < 3]
     params: dict[str, object] = {"n": limit}
@@ -54,8 +58,11 @@ def search_enterprises(session: Session, query: str, limit: int = 50) -> list[st
             "SELECT e.code FROM enterprises_fts f JOIN enterprises e ON e.rowid = f.rowid "
             "WHERE enterprises_fts MATCH :q"
             + "".join(f" AND {w}" for w in where)
-            + " ORDER BY f.rank LIMIT :n"
+            # No ORDER BY rank: ranking scores every match (all 10,000 for a common code prefix);
+            # the first matches, sorted by name below, answer a keystroke within a frame.
+            + " LIMIT :n"
         )
     else:
         sql = "SELECT e.code FROM enterprises e WHERE " + " AND ".join(where) + " ORDER BY e.name LIMIT :n"
-    return [r[0] for r in session.execute(text(sql), params)]
+    rows = session.execute(text(sql.replace("SELECT e.code", "SELECT e.code, e.name")), params).all()
+    return [code for code, _ in sorted(rows, key=lambda r: r[1])]

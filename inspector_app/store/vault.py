@@ -29,7 +29,6 @@ import json
 import os
 import re
 import secrets
-import stat
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -273,8 +272,16 @@ class Vault:
         try:
             data = json.loads(marker.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            if self.root.exists() and any(self.root.iterdir()) and not (self.root / "objects").is_dir():
-                raise InspectorError(NOT_A_VAULT, path=str(self.root)) from None
+            if self.root.exists() and any(self.root.iterdir()):
+                if not self.objects_dir.is_dir():
+                    raise InspectorError(NOT_A_VAULT, path=str(self.root)) from None
+                # The marker was lost: rewrite it only if the objects are under this key.
+                first = next(self.iter_objects(), None)
+                if first is not None:
+                    with open(self.object_path(first), "rb") as f:
+                        head = f.read(stream.HEADER_LEN)
+                    if head[20:28] != stream.key_id(self._key):
+                        raise InspectorError(stream.WRONG_KEY, file=str(self.root)) from None
             self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
             body = json.dumps({"format": FORMAT, "version": VERSION, "key_id": kid}, indent=1).encode()
             self._atomic_write(marker, body)
@@ -372,7 +379,7 @@ class Vault:
         checked between chunks; ``on_progress(bytes_done, bytes_total)`` is called per chunk."""
         name = str(path)
         try:
-            f = open(path, "rb", buffering=0)
+            f = media.open_regular(path)
         except FileNotFoundError:
             raise InspectorError(media.MISSING, file=name) from None
         except IsADirectoryError:
@@ -381,8 +388,6 @@ class Vault:
             raise InspectorError(media.UNREADABLE, file=name, reason=exc.strerror or str(exc)) from None
         with f:
             st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                raise InspectorError(media.NOT_A_FILE, file=name)
             if st.st_size == 0:
                 raise InspectorError(media.EMPTY, file=name)
             return self._store(_Source(f, name), st.st_size, name, cancel, on_progress)

@@ -15,10 +15,10 @@ enrolment, a fixed record).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from inspector_app.domain.messages import InspectorError, define, render
+from inspector_app.domain.messages import InspectorError, define
 
 __all__ = [
     "ErrorCode", "CODES", "RETRYABLE", "SyncError", "problem", "status_of",
@@ -175,8 +175,9 @@ class SyncError(InspectorError):
             err.status = status
             err.detail = body.get("detail")
             err.headers = {}
-            err._zh = str(body.get("message_zh") or body["code"])
-            err._en = str(body.get("message_en") or body["code"])
+            zh, en = texts(body["code"], {})
+            err._zh = str(body.get("message_zh") or zh)
+            err._en = str(body.get("message_en") or en)
             return err
         code = INTERNAL if status >= 500 else MALFORMED
         return cls(code, status=status, reason=f"HTTP {status}")

@@ -101,7 +101,6 @@ def revoke(ctx: Context, name: str) -> dict:
             raise InspectorError(UNKNOWN_DEVICE, exit_code=2, name=name)
         device.status = "revoked"
         device.revoked_at = clock.now_iso()
-        device.token_hash = None
         return describe(device)
 
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
 
 from ..auth import Principal, device_principal, get_context, principal
@@ -21,6 +23,6 @@ def push_record(body: PushRequest, ctx: Context = Depends(get_context), who: Pri
 
 
 @router.get("/records/{record_hash}", response_model=RecordOut, responses=PROBLEM_RESPONSES)
-def get_record(record_hash: str, ctx: Context = Depends(get_context), who: Principal = Depends(principal)) -> dict:
+def get_record(record_hash: Annotated[str, Path(pattern="^[0-9a-f]{64}$")], ctx: Context = Depends(get_context), who: Principal = Depends(principal)) -> dict:
     """The record, its signatures, status and receipt: to the device that pushed it, and to the admin."""
     return service.get(ctx, who, record_hash)

@@ -1,7 +1,9 @@
 """tus 1.0 at /api/v1/uploads/: handlers only translate HTTP to the upload service."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Header, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import Response
 
 from ..auth import Principal, device_principal, get_context
@@ -10,6 +12,7 @@ from ..problems import PROBLEM_RESPONSES
 from . import service
 
 router = APIRouter(tags=["uploads (tus 1.0)"])
+UploadId = Annotated[str, Path(pattern="^[0-9a-f]{32}$")]
 TUS_RESPONSES = {**PROBLEM_RESPONSES, 410: {"description": "upload expired"}, 412: {"description": "tus version"},
                  423: {"description": "busy"}, 460: {"description": "checksum mismatch"}}
 
@@ -34,7 +37,7 @@ def tus_create(
 
 
 @router.head("/uploads/{upload_id}", responses=TUS_RESPONSES)
-def tus_head(upload_id: str, ctx: Context = Depends(get_context), who: Principal = Depends(device_principal),
+def tus_head(upload_id: UploadId, ctx: Context = Depends(get_context), who: Principal = Depends(device_principal),
              tus_resumable: str | None = Header(None)) -> Response:
     """The acknowledged offset of an upload (resume from here)."""
     return Response(status_code=200, headers=service.head(ctx, who, upload_id, tus_resumable))
@@ -42,7 +45,7 @@ def tus_head(upload_id: str, ctx: Context = Depends(get_context), who: Principal
 
 @router.patch("/uploads/{upload_id}", status_code=204, responses=TUS_RESPONSES)
 async def tus_patch(
-    upload_id: str, request: Request, ctx: Context = Depends(get_context),
+    upload_id: UploadId, request: Request, ctx: Context = Depends(get_context),
     who: Principal = Depends(device_principal), tus_resumable: str | None = Header(None),
     upload_offset: str | None = Header(None), upload_checksum: str | None = Header(None),
     content_type: str | None = Header(None),
@@ -55,7 +58,7 @@ async def tus_patch(
 
 
 @router.delete("/uploads/{upload_id}", status_code=204, responses=TUS_RESPONSES)
-def tus_delete(upload_id: str, ctx: Context = Depends(get_context), who: Principal = Depends(device_principal),
+def tus_delete(upload_id: UploadId, ctx: Context = Depends(get_context), who: Principal = Depends(device_principal),
                tus_resumable: str | None = Header(None)) -> Response:
     """Abandon an unfinished upload (tus termination)."""
     service.delete(ctx, who, upload_id, tus_resumable)

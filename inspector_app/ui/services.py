@@ -1,0 +1,687 @@
+"""What the app asks of the core, as plain functions: the app's counterpart of inspector_app/cli/.
+
+No Qt here. Each function opens its own transaction (Store.read() or Store.write(), the one place
+where transactions begin and end), calls the store and domain functions the CLI calls, appends the
+same audit entries, and returns plain dataclasses, so a widget never holds a database object and
+every call can run in a worker (ui/operations.py). Rules live in domain/; this module only
+orchestrates, like the CLI's handlers do.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlalchemy import func, select
+
+from inspector_app.domain import inspection as rules
+from inspector_app.domain.messages import InspectorError
+from inspector_app.store import enterprises as enterprise_store
+from inspector_app.store import evidence as evidence_store
+from inspector_app.store import inspections as inspection_store
+from inspector_app.store import models
+from inspector_app.store import officers as officer_store
+
+# ------------------------------------------------------------------------------------ settings
+
+#: Settings kept in the store's settings table (Workspace.setting / set_setting).
+COUNTY_KEYS = ("county_name", "bureau_name", "short_name", "seal_text", "reconsideration_body", "court")
+SETTING_KEYS = COUNTY_KEYS + ("server_url", "language", "autolock_minutes")
+DEFAULT_AUTOLOCK_MINUTES = 10
+DRAFT_PREFIX = "ui.draft:"
+LAST_INSPECTION = "ui.last_inspection"
+
+
+def read_settings(ws) -> dict[str, Any]:
+    with ws.store.read() as session:
+        return {k: ws.setting(session, k) for k in SETTING_KEYS}
+
+
+def save_settings(ws, values: dict[str, Any], *, by: str | None) -> None:
+    with ws.store.write() as session:
+        changed = {}
+        for key, value in values.items():
+            if key not in SETTING_KEYS:
+                raise KeyError(key)
+            if ws.setting(session, key) != value:
+                ws.set_setting(session, key, value)
+                changed[key] = value
+        if changed:
+            ws.audit(session, "edit", "settings", {"op": "settings", "keys": sorted(changed), "by": by})
+
+
+def setting(ws, key: str, default=None):
+    with ws.store.read() as session:
+        return ws.setting(session, key, default)
+
+
+def set_ui_setting(ws, key: str, value) -> None:
+    """UI state that is not an action (the last open inspection): no audit entry."""
+    with ws.store.write() as session:
+        ws.set_setting(session, key, value)
+
+
+def county_settings(ws):
+    from inspector_app.documents import CountySettings
+
+    values = read_settings(ws)
+    return CountySettings(**{k: (values.get(k) or "") for k in COUNTY_KEYS},
+                          server_url=values.get("server_url") or None)
+
+
+# ------------------------------------------------------------------------------------ officers
+
+
+@dataclass(frozen=True)
+class OfficerInfo:
+    cert: str
+    name: str
+
+
+def officers_list(ws) -> list[OfficerInfo]:
+    with ws.store.read() as session:
+        return [OfficerInfo(r.cert, r.name) for r in officer_store.all_rows(session)]
+
+
+def unlock(ws, cert: str, passphrase: str):
+    """officers.unlock: an Unlocked, or the key slot's error (wrong passphrase) as InspectorError."""
+    with ws.store.read() as session:
+        return officer_store.unlock(session, cert, passphrase)
+
+
+def load_demo(ws, passphrase: str = "demo", count: int = 48) -> None:
+    """What `inspector demo` does: the fictional county and its two demo officers."""
+    from inspector_app.demo import DEMO_OFFICERS, demo_enterprises
+
+    with ws.store.write() as session:
+        for e in demo_enterprises(count):
+            enterprise_store.add(session, e, replace=True)
+        ws.audit(session, "import", "demo:enterprises", {"count": count})
+    with ws.store.write() as session:
+        authoriser = None
+        for spec in DEMO_OFFICERS:
+            if session.get(models.Officer, spec["cert"]) is None:
+                officer_store.add(session, name=spec["name"], cert=spec["cert"], passphrase=passphrase,
+                                  authorised_by=authoriser)
+                ws.audit(session, "edit", f"officer:{spec['cert']}", {"op": "add", "demo": True})
+            authoriser = authoriser or officer_store.unlock(session, spec["cert"], passphrase)
+
+
+DEMO_COUNTY = {  # the fictional county of inspector_app/demo.py
+    "county_name": "青禾县", "bureau_name": "青禾县应急管理局", "short_name": "青",
+    "seal_text": "青禾县应急管理局", "reconsideration_body": "青禾县人民政府", "court": "青禾县人民法院",
+}
+
+
+# ------------------------------------------------------------------------------------ home
+
+
+@dataclass(frozen=True)
+class DraftRow:
+    id: str
+    enterprise_code: str
+    enterprise_name: str
+    started_at: str
+    checked: int
+    total: int
+    findings: int
+    entry_overdue: bool  # more than a month since the check and still a draft
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    finding_id: str
+    inspection_id: str
+    enterprise_name: str
+    item_id: str
+    description: str
+    grade: str
+    deadline: date
+    status: str  # overdue | due-soon
+    days_left: int
+    entered_late: bool  # entered more than a month after the check
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    sha256: str
+    kind: str
+    media_type: str
+    size: int
+    captured_at: str
+    original_name: str
+    note: str | None
+    duration_s: str | None
+    captured_by: str | None
+
+
+@dataclass
+class HomeSummary:
+    drafts: list[DraftRow]
+    deadlines: list[DeadlineRow]
+    unassigned: list[EvidenceRow]
+    deadlines_total: int
+
+
+def _evidence_row(r: models.Evidence) -> EvidenceRow:
+    return EvidenceRow(r.sha256, r.kind, r.media_type, r.size, r.captured_at, r.original_name or "", r.note,
+                       r.duration_s, r.captured_by)
+
+
+def _day(iso: str) -> date:
+    return datetime.fromisoformat(iso).date()
+
+
+def home_summary(ws, today: date, *, soon_days: int = 7, limit: int = 200) -> HomeSummary:
+    with ws.store.read() as session:
+        drafts = []
+        draft_rows = session.execute(
+            select(models.Inspection.id, models.Inspection.enterprise_code, models.Enterprise.name,
+                   models.Inspection.started_at)
+            .join(models.Enterprise, models.Enterprise.code == models.Inspection.enterprise_code)
+            .where(models.Inspection.status == "draft")
+            .order_by(models.Inspection.updated_at.desc()).limit(limit)).all()
+        for iid, code, name, started in draft_rows:
+            total, checked = session.execute(
+                select(func.count(), func.sum(models.InspectionItem.result != "not-checked"))
+                .where(models.InspectionItem.inspection_id == iid)).one()
+            n_findings = session.scalar(select(func.count()).select_from(models.Finding)
+                                        .where(models.Finding.inspection_id == iid))
+            drafts.append(DraftRow(iid, code, name, started, int(checked or 0), int(total or 0), int(n_findings or 0),
+                                   rules.entry_overdue(_day(started), today)))
+        horizon = (today + timedelta(days=soon_days)).isoformat()
+        due_query = (
+            select(models.Finding.id, models.Finding.inspection_id, models.Enterprise.name, models.Finding.item_id,
+                   models.Finding.description, models.Finding.grade, models.Finding.deadline,
+                   models.Finding.created_at, models.Inspection.started_at)
+            .join(models.Inspection, models.Inspection.id == models.Finding.inspection_id)
+            .join(models.Enterprise, models.Enterprise.code == models.Finding.enterprise_code)
+            .where(models.Finding.deadline.is_not(None), models.Finding.deadline <= horizon)
+        )
+        total_due = session.scalar(select(func.count()).select_from(due_query.subquery()))
+        deadlines = []
+        for fid, iid, name, item, text, grade, deadline, created, started in session.execute(
+                due_query.order_by(models.Finding.deadline).limit(limit)):
+            d = date.fromisoformat(deadline)
+            state = rules.deadline_state(fid, d, today, soon_days)
+            if state.status not in ("overdue", "due-soon"):
+                continue
+            deadlines.append(DeadlineRow(fid, iid, name, item, text, grade, d, state.status, state.days_left,
+                                         rules.entry_overdue(_day(started), _day(created))))
+        unassigned = [_evidence_row(r) for r in evidence_store.unassigned(session)[:limit]]
+    return HomeSummary(drafts, deadlines, unassigned, int(total_due or 0))
+
+
+# ------------------------------------------------------------------------------------ enterprises
+
+
+def enterprise_codes(ws, query: str, cap: int = 100_000) -> list[str]:
+    """The codes matching a search, in the store's order. Codes are cheap; a lazy model fetches the
+    rows for the codes it shows (enterprise_rows) as the view scrolls."""
+    from inspector_app.store.search import search_enterprises
+
+    with ws.store.read() as session:
+        return search_enterprises(session, query, cap)
+
+
+def enterprise_rows(ws, codes: list[str]) -> list:
+    if not codes:
+        return []
+    with ws.store.read() as session:
+        rows = session.scalars(select(models.Enterprise).where(models.Enterprise.code.in_(codes))).all()
+        by_code = {r.code: enterprise_store.to_domain(r) for r in rows}
+    return [by_code[c] for c in codes if c in by_code]
+
+
+def enterprise_count(ws) -> int:
+    with ws.store.read() as session:
+        return enterprise_store.count(session)
+
+
+@dataclass(frozen=True)
+class InspectionSummary:
+    id: str
+    started_at: str
+    status: str
+    inspectors: list[str]
+    record_hash: str | None
+    findings: int
+
+
+@dataclass(frozen=True)
+class FindingSummary:
+    id: str
+    inspection_id: str
+    inspected_on: str
+    item_id: str
+    matter: str
+    description: str
+    grade: str
+    deadline: str | None
+    repeat_offence: bool
+    self_reported: bool
+
+
+@dataclass
+class EnterpriseFile:
+    enterprise: Any  # domain.enterprise.Enterprise
+    inspections: list[InspectionSummary]
+    findings: list[FindingSummary]
+
+    @property
+    def repeat_items(self) -> set[str]:
+        """Items found at more than one inspection of this enterprise (屡查屡犯)."""
+        seen: dict[str, set[str]] = {}
+        for f in self.findings:
+            seen.setdefault(f.item_id, set()).add(f.inspection_id)
+        return {item for item, ids in seen.items() if len(ids) > 1} | {f.item_id for f in self.findings
+                                                                          if f.repeat_offence}
+
+
+def enterprise_file(ws, code: str) -> EnterpriseFile:
+    with ws.store.read() as session:
+        enterprise = enterprise_store.get(session, code)
+        rows = inspection_store.list_rows(session, enterprise.code)
+        counts = dict(session.execute(
+            select(models.Finding.inspection_id, func.count()).where(models.Finding.enterprise_code == enterprise.code)
+            .group_by(models.Finding.inspection_id)).all())
+        inspections = [InspectionSummary(r.id, r.started_at, r.status, list(r.inspectors), r.record_hash,
+                                         int(counts.get(r.id, 0))) for r in rows]
+        started = {r.id: r.started_at for r in rows}
+        findings = []
+        for f, matter in session.execute(
+                select(models.Finding, models.InspectionItem.matter)
+                .join(models.InspectionItem, (models.InspectionItem.inspection_id == models.Finding.inspection_id)
+                      & (models.InspectionItem.item_id == models.Finding.item_id))
+                .where(models.Finding.enterprise_code == enterprise.code)
+                .order_by(models.Finding.created_at.desc())):
+            findings.append(FindingSummary(f.id, f.inspection_id, started.get(f.inspection_id, "")[:10], f.item_id,
+                                           matter, f.description, f.grade, f.deadline, f.repeat_offence,
+                                           f.self_reported))
+    return EnterpriseFile(enterprise, inspections, findings)
+
+
+# ------------------------------------------------------------------------------------ inspections
+
+
+@dataclass(frozen=True)
+class CatalogueInfo:
+    id: str
+    version: str
+    title: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ItemPreview:
+    catalogue_id: str
+    item_id: str
+    seq: int
+    matter: str
+    major_hazard: bool
+    reason: str
+
+
+def latest_catalogues(ws) -> list[CatalogueInfo]:
+    return [CatalogueInfo(c.id, c.version, c.title, c.status) for c in ws.catalogues.latest()]
+
+
+def _chosen_catalogues(ws, keys: list[tuple[str, str]]):
+    chosen = []
+    for cid, version in keys:
+        found = ws.catalogues.get(cid, version)
+        if found is not None:
+            chosen.append(found)
+    return chosen
+
+
+def preview_items(ws, enterprise_code: str, catalogue_keys: list[tuple[str, str]]) -> list[ItemPreview]:
+    """The items domain/selection.py puts in scope for this enterprise, with the reason."""
+    from inspector_app.domain.selection import select_items
+
+    with ws.store.read() as session:
+        enterprise = enterprise_store.get(session, enterprise_code)
+    selected = select_items(_chosen_catalogues(ws, catalogue_keys), enterprise.profile())
+    return [ItemPreview(s.catalogue.id, s.item.id, s.item.seq, s.item.matter, s.item.major_hazard, s.reason)
+            for s in selected]
+
+
+def create_inspection(ws, *, enterprise_code: str, inspectors: list[str], catalogue_keys: list[tuple[str, str]],
+                      not_applicable: list[str] = (), place: str = "") -> str:
+    """inspections.create, as `inspector inspection new` does; the items the officers took out of
+    the proposed scope are recorded as 不适用 in the same transaction."""
+    chosen = _chosen_catalogues(ws, catalogue_keys)
+    with ws.store.write() as session:
+        row = inspection_store.create(session, enterprise_code=enterprise_code, inspectors=list(inspectors),
+                                      catalogues=chosen, place=place)
+        ws.audit(session, "edit", f"inspection:{row.id}", {"op": "new", "enterprise": row.enterprise_code,
+                                                            "catalogues": row.catalogues})
+        for item_id in not_applicable:
+            item = inspection_store.set_result(session, row.id, item_id, "not-applicable")
+            ws.audit(session, "edit", f"inspection:{row.id}", {"op": "result", "item": item.item_id,
+                                                                "result": item.result})
+        ws.set_setting(session, LAST_INSPECTION, row.id)
+        return row.id
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    item_id: str
+    seq: int
+    catalogue_id: str
+    section: str
+    matter: str
+    content: str
+    check_basis: list[str]
+    enforcement_basis: list[str]
+    major_hazard: bool
+    result: str
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    id: str
+    item_id: str
+    description: str
+    location: str
+    grade: str
+    deadline: str | None
+    repeat_offence: bool
+    self_reported: bool
+    evidence: list[str]
+
+
+@dataclass
+class InspectionState:
+    id: str
+    status: str
+    enterprise_code: str
+    enterprise_name: str
+    place: str
+    started_at: str
+    inspectors: list[OfficerInfo]
+    items: list[ItemRow]
+    findings: list[FindingRow]
+    evidence: list[str]  # attached to the inspection itself
+    blockers: list[str]  # Chinese reasons from domain.inspection.sign_blockers
+    record_hash: str | None
+
+    def findings_of(self, item_id: str) -> list[FindingRow]:
+        return [f for f in self.findings if f.item_id == item_id]
+
+    def inspected_on(self) -> date:
+        return _day(self.started_at)
+
+
+def inspection_state(ws, inspection_id: str) -> InspectionState:
+    with ws.store.read() as session:
+        v = inspection_store.view(session, inspection_id)
+        i = v.inspection
+        enterprise = enterprise_store.get(session, i.enterprise_code)
+        names = {o.cert: o.name for o in officer_store.all_rows(session)}
+        return InspectionState(
+            id=i.id, status=i.status, enterprise_code=i.enterprise_code, enterprise_name=enterprise.name,
+            place=i.place, started_at=i.started_at,
+            inspectors=[OfficerInfo(c, names.get(c, c)) for c in i.inspectors],
+            items=[ItemRow(it.item_id, it.seq, it.catalogue_id, it.section, it.matter, it.content,
+                           list(it.check_basis), list(it.enforcement_basis), it.major_hazard, it.result)
+                   for it in v.items],
+            findings=[FindingRow(f.id, f.item_id, f.description, f.location, f.grade, f.deadline, f.repeat_offence,
+                                 f.self_reported, list(v.evidence.get(f.id, []))) for f in v.findings],
+            evidence=list(v.evidence.get("", [])),
+            blockers=v.blockers(), record_hash=i.record_hash,
+        )
+
+
+def set_result(ws, inspection_id: str, item_id: str, result: str) -> None:
+    with ws.store.write() as session:
+        item = inspection_store.set_result(session, inspection_id, item_id, result)
+        ws.audit(session, "edit", f"inspection:{item.inspection_id}", {"op": "result", "item": item.item_id,
+                                                                        "result": item.result})
+
+
+def add_finding(ws, inspection_id: str, *, item_id: str, description: str, grade: str, location: str = "",
+                deadline: str | None = None, self_reported: bool = False, evidence: list[str] = ()) -> str:
+    """As `inspector finding add`: the finding, its evidence links and the audit entry in one
+    transaction; the editor's autosaved draft of it is removed in the same transaction."""
+    with ws.store.write() as session:
+        finding = inspection_store.add_finding(session, inspection_id, item_id=item_id, description=description,
+                                               grade=grade, location=location, deadline=deadline,
+                                               self_reported=self_reported)
+        for sha in evidence:
+            evidence_store.attach(session, sha, finding.inspection_id, finding.id)
+        ws.audit(session, "edit", f"inspection:{finding.inspection_id}",
+                 {"op": "finding", "finding": finding.id, "item": finding.item_id, "grade": finding.grade,
+                  "evidence": list(evidence)})
+        _clear_setting(session, draft_key(finding.inspection_id, item_id))
+        return finding.id
+
+
+def attach(ws, sha: str, inspection_id: str, finding_id: str | None = None) -> None:
+    with ws.store.write() as session:
+        link = evidence_store.attach(session, sha, inspection_id, finding_id)
+        ws.audit(session, "edit", f"inspection:{link.inspection_id}",
+                 {"op": "attach", "evidence": link.sha256, "finding": link.finding_id or None})
+
+
+def check_deadline(text: str, inspected_on: date) -> date:
+    """domain.inspection.parse_deadline: the editor validates as the officer types."""
+    return rules.parse_deadline(text, inspected_on)
+
+
+# --- the finding editor's autosave (until the store has a drafts table: see docs/app.md) ---
+
+
+def draft_key(inspection_id: str, item_id: str) -> str:
+    return f"{DRAFT_PREFIX}{inspection_id}:{item_id}"
+
+
+def _clear_setting(session, key: str) -> None:
+    row = session.get(models.Setting, key)
+    if row is not None:
+        session.delete(row)
+
+
+def save_draft(ws, inspection_id: str, item_id: str, data: dict | None) -> None:
+    """The editor's fields as typed (None: the draft is gone, e.g. the editor was cancelled)."""
+    with ws.store.write() as session:
+        if data is None:
+            _clear_setting(session, draft_key(inspection_id, item_id))
+        else:
+            ws.set_setting(session, draft_key(inspection_id, item_id), data)
+
+
+def load_draft(ws, inspection_id: str, item_id: str) -> dict | None:
+    with ws.store.read() as session:
+        value = ws.setting(session, draft_key(inspection_id, item_id))
+    return value if isinstance(value, dict) else None
+
+
+def drafts_of(ws, inspection_id: str) -> dict[str, dict]:
+    prefix = draft_key(inspection_id, "")
+    with ws.store.read() as session:
+        rows = session.scalars(select(models.Setting).where(models.Setting.key.like(prefix + "%"))).all()
+        return {r.key[len(prefix):]: r.value for r in rows if isinstance(r.value, dict)}
+
+
+# ------------------------------------------------------------------------------------ signing
+
+
+def sign(ws, inspection_id: str, passphrases: Callable[[str], str]) -> str:
+    from inspector_app.store.records import sign_inspection
+
+    return sign_inspection(ws, inspection_id, passphrases=passphrases)
+
+
+# ------------------------------------------------------------------------------------ evidence
+
+
+def evidence_rows(ws, *, unassigned: bool = False) -> list[EvidenceRow]:
+    """Originals (not thumbnails or annotated copies), newest first."""
+    with ws.store.read() as session:
+        rows = evidence_store.unassigned(session) if unassigned else evidence_store.all_rows(session)
+        return [_evidence_row(r) for r in rows if r.derived_from is None]
+
+
+def evidence_row(ws, sha: str) -> EvidenceRow:
+    with ws.store.read() as session:
+        return _evidence_row(evidence_store.get(session, sha))
+
+
+def import_paths(ws, unlocked, paths: list[Path], *, inspection: str | None = None, finding: str | None = None,
+                 note: str | None = None, op=None) -> list:
+    """As `inspector evidence import`: files and folders (a body cam's drive) into the vault, each
+    recorded with its capturing officer and audited; returns the vault's FileResults."""
+    from inspector_app.domain import media
+    from inspector_app.store.vault import FileResult
+
+    vault = ws.vault(unlocked)
+    cancel = op.cancel_event if op is not None else None
+    results = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            report = vault.import_folder(path, on_progress=(op.report if op is not None else None), cancel=cancel)
+            results.extend(report.results)
+            if report.cancelled:
+                break
+            continue
+        try:
+            put, info = vault.import_file(path, cancel=cancel)
+        except InspectorError as exc:
+            status = "skipped" if exc.code == media.NOT_MEDIA else (
+                "cancelled" if cancel is not None and cancel.is_set() else "failed")
+            results.append(FileResult(str(path), status, code=exc.code, params=dict(exc.params)))
+            continue
+        results.append(FileResult(str(path), "imported" if put.created else "duplicate", sha256=put.sha256,
+                                  size=put.size, info=info))
+    ok = [r for r in results if r.sha256]
+    if ok:
+        with ws.store.write() as session:
+            for r in ok:
+                evidence_store.record(session, sha256=r.sha256, info=r.info, captured_by=unlocked.cert,
+                                      original_name=Path(r.path).name, note=note)
+                if inspection:
+                    evidence_store.attach(session, r.sha256, inspection, finding)
+                ws.audit(session, "import", f"evidence:{r.sha256}",
+                         {"name": Path(r.path).name, "size": r.size, "media_type": r.info.media_type,
+                          "inspection": inspection, "finding": finding, "duplicate": r.status == "duplicate"})
+    return results
+
+
+def thumbnail_jpeg(ws, vault, sha: str) -> bytes:
+    """A thumbnail of an original, made once (store/derived.py) and found again through its
+    evidence row (derived_from, derived_kind) afterwards."""
+    from inspector_app.store import derived
+
+    with ws.store.read() as session:
+        existing = session.scalar(select(models.Evidence.sha256).where(
+            models.Evidence.derived_from == sha, models.Evidence.derived_kind == derived.THUMBNAIL).limit(1))
+    if existing and vault.has(existing):
+        with vault.open(existing) as r:
+            return r.read()
+    made = derived.thumbnail(vault, sha)
+    with ws.store.write() as session:
+        evidence_store.record(session, sha256=made.sha256, info=made.media_info(), captured_by=None,
+                              original_name=f"thumbnail of {sha[:16]}", derived_from=made.derived_from,
+                              derived_kind=made.kind)
+    with vault.open(made.sha256) as r:
+        return r.read()
+
+
+# ------------------------------------------------------------------------------------ documents
+
+#: Which documents an inspection's record calls for, in print order.
+def document_kinds(payload: dict) -> list[str]:
+    kinds = ["check-record"]
+    findings = payload.get("findings") or []
+    if findings:
+        kinds.append("rectify-order")
+    if any(f.get("grade") == "major" for f in findings):
+        kinds.append("onsite-measures")
+    return kinds
+
+
+def _device_slot(ws, session) -> int:
+    from inspector_app.domain.numbering import check_slot, slot_from_device_id
+
+    value = ws.setting(session, "device_slot")
+    return check_slot(int(value)) if value else slot_from_device_id(ws.device_id)
+
+
+def issue_number(ws, session, *, kind: str, prefix: str, short_name: str, record_hash: str, year: int) -> str:
+    """The number of a document of this record: the one already issued (a reprint keeps it), or the
+    next free one of the device's blocks (domain/numbering.py), recorded as issued."""
+    from inspector_app.domain.numbering import NumberBlock, format_number, local_block, next_number
+
+    issued = session.scalar(select(models.IssuedNumber).where(
+        models.IssuedNumber.record_hash == record_hash, models.IssuedNumber.kind == kind))
+    if issued is not None:
+        return issued.text
+    blocks = [NumberBlock(b.prefix, b.year, b.start, b.end, b.source, "")
+              for b in session.scalars(select(models.NumberBlock).where(
+                  models.NumberBlock.prefix == prefix, models.NumberBlock.year == year))]
+    blocks.append(local_block(prefix, year, _device_slot(ws, session), ws.device_id))
+    used = set(session.scalars(select(models.IssuedNumber.n).where(
+        models.IssuedNumber.prefix == prefix, models.IssuedNumber.year == year)))
+    n = next_number(blocks, used, kind_prefix=prefix, year=year)
+    text = format_number(short_name, prefix, year, n)
+    from inspector_app.store.clock import now_iso
+
+    session.add(models.IssuedNumber(prefix=prefix, year=year, n=n, text=text, record_hash=record_hash, kind=kind,
+                                    issued_at=now_iso()))
+    ws.audit(session, "print", f"record:{record_hash}", {"op": "number", "kind": kind, "number": text})
+    return text
+
+
+def render_documents(ws, inspection_id: str, out_dir: Path, *, vault=None, kinds: list[str] | None = None,
+                     op=None) -> list:
+    """Render the documents of a signed inspection (documents.render) into out_dir."""
+    from inspector_app.documents import load_template, render
+    from inspector_app.domain.record import parse_record
+    from inspector_app.store.records import find_record
+
+    settings = county_settings(ws)
+    from inspector_app.documents import check_settings
+
+    check_settings(settings)
+    with ws.store.read() as session:
+        row = find_record(session, inspection_id)
+        payload = parse_record(row.payload)
+        record_hash = row.hash
+    wanted = kinds or document_kinds(payload)
+    year = date.today().year
+    numbers = {}
+    with ws.store.write() as session:
+        for kind in wanted:
+            template = load_template(kind)
+            if template.prefix:
+                numbers[kind] = issue_number(ws, session, kind=kind, prefix=template.prefix,
+                                             short_name=settings.short_name.strip(), record_hash=record_hash, year=year)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    def photo(sha: str) -> bytes | None:
+        if vault is None:
+            return None
+        try:
+            return thumbnail_jpeg(ws, vault, sha)
+        except InspectorError:
+            return None
+
+    results = []
+    for i, kind in enumerate(wanted):
+        if op is not None:
+            op.check()
+            op.report((i, len(wanted), kind))
+        results.append(render(kind, payload, record_hash=record_hash, signed=True, number=numbers.get(kind),
+                              settings=settings, out_path=out_dir / f"{kind}-{record_hash[:12]}.pdf", photos=photo))
+    with ws.store.write() as session:
+        ws.audit(session, "print", f"record:{record_hash}",
+                 {"op": "render", "kinds": wanted, "files": [r.path.name for r in results]})
+    return results
+
+
+def documents_dir(ws) -> Path:
+    return ws.data_dir / "documents"

@@ -1,0 +1,24 @@
+"""Schemathesis against the published OpenAPI description: generated requests (valid and invalid)
+to every operation, as an enrolled device, must never get a 5xx. Bounded: a few examples per
+operation and a time budget."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from server_fixtures import *  # noqa: F401,F403
+
+ST = Path(sys.executable).parent / "st"
+
+
+def test_no_server_errors_on_generated_requests(server, tmp_path):
+    device = enrol(server)
+    result = subprocess.run(
+        [str(ST), "run", server.url + "/openapi.json", "--checks", "not_a_server_error", "--max-examples", "25",
+         "--seed", "8", "--no-shrink", "--max-time", "45", "--request-timeout", "20", "--workers", "2",
+         "-H", f"Authorization: Bearer {device['token']}", "--report-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=120)
+    tail = result.stdout[-4000:]
+    assert result.returncode == 0, tail + result.stderr[-2000:]
+    assert " passed" in tail and "failed" not in tail.split("SUMMARY")[-1].lower().replace("0 failed", "")
