@@ -386,3 +386,23 @@ def test_only_photos_can_be_annotated(vault, tmp_path):
     with pytest.raises(InspectorError) as e:
         derived.annotate(vault, sha, [{"type": "box", "rect": [1, 1, 2, 2]}])
     assert _code(e) == "derived.cannot_annotate"
+
+
+def test_heic_is_kept_even_where_pillow_cannot_decode_it(vault, tmp_path):
+    from PIL import features
+
+    path = tmp_path / "IMG_1234.HEIC"
+    path.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + os.urandom(2000))
+    if "heif" in (features.get_supported_modules() + features.get_supported_codecs()):
+        pytest.skip("this Pillow decodes HEIF: the fake file would be refused as corrupt")
+    try:
+        import pillow_heif  # noqa: F401
+        pytest.skip("pillow-heif installed: the fake file would be refused as corrupt")
+    except ImportError:
+        pass
+    info = media.probe(path)
+    assert (info.media_type, info.kind, info.width) == ("image/heic", "photo", None)
+    sha = vault.import_file(path)[0].sha256
+    with pytest.raises(InspectorError) as e:
+        derived.thumbnail(vault, sha)
+    assert _code(e) == "derived.no_thumbnail"

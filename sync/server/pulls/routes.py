@@ -38,7 +38,7 @@ def pull_catalogues(ctx: Context = Depends(get_context), who: Principal = Depend
 
 
 @router.get("/enterprises", response_model=Enterprises, responses=PROBLEM_RESPONSES)
-def pull_enterprises(since: int = Query(0, ge=0, le=2**62), limit: int = Query(service.PAGE, ge=1, le=5000),
+def pull_enterprises(since: int = Query(0, ge=0, le=2**31 - 1), limit: int = Query(service.PAGE, ge=1, le=5000),
                      ctx: Context = Depends(get_context), who: Principal = Depends(device_principal)) -> dict:
     """Registry changes after the cursor `since`; pull again with the returned cursor while `more`."""
     return service.enterprises(ctx, since, limit)
