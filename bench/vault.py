@@ -4,7 +4,8 @@
 
 Writes a random file (fsynced, so its own write-back does not disturb the measurements), then, in
 fresh child processes, alternately (a) reads it and hashes it with hashlib.sha256 — the baseline —
-and (b) imports it with Vault.put_file (hash + encrypt + write + fsync + rename). Each figure is
+and (b) imports it with Vault.put_file (hash + encrypt + write + fsync + rename), and (c) writes
+as many bytes plainly and fsyncs them once, to show what the disk gives a naive writer. Each figure is
 the best of ``--repeat`` runs, and every run reads a warm page cache, so both sides read at memory
 speed and the comparison isolates what the vault adds. Peak memory growth is measured in the child
 as VmHWM after the work minus VmRSS before it (the high-water mark is reset through
@@ -74,6 +75,20 @@ def child(mode: str, path: str, vault_dir: str | None) -> None:
             while n := f.readinto(buf):
                 h.update(view[:n])
         digest, size = h.hexdigest(), os.path.getsize(path)
+    elif mode == "disk":  # a naive writer: the same amount written, then one fsync
+        block = os.urandom(MIB)
+        size = os.path.getsize(path)
+        target = Path(vault_dir) / "disk-baseline.bin"
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            for _ in range(size // MIB):
+                os.write(fd, block)
+            os.write(fd, block[:size % MIB])
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            os.remove(target)
+        digest = ""
     elif mode == "vault":
         result = vault.put_file(path)
         digest, size = result.sha256, result.size
@@ -128,15 +143,18 @@ def main() -> int:
         write_random(src, size)
         vault_dir = work / "vault"
         run_child("sha256", src)  # warm the page cache
-        sha_runs, vault_runs = [], []
+        sha_runs, vault_runs, disk_runs = [], [], []
         for i in range(args.repeat):
             sha_runs.append(run_child("sha256", src))
             shutil.rmtree(vault_dir, ignore_errors=True)
             os.sync()  # start each import with no write-back pending from the previous one
             vault_runs.append(run_child("vault", src, vault_dir))
             assert vault_runs[-1]["sha256"] == sha_runs[-1]["sha256"], "vault and hashlib disagree"
+            os.sync()
+            disk_runs.append(run_child("disk", src, work))
             print(f"  run {i + 1}: sha256 {size / MIB / sha_runs[-1]['seconds']:.0f} MiB/s, "
-                  f"vault import {size / MIB / vault_runs[-1]['seconds']:.0f} MiB/s", flush=True)
+                  f"vault import {size / MIB / vault_runs[-1]['seconds']:.0f} MiB/s, "
+                  f"plain write {size / MIB / disk_runs[-1]['seconds']:.0f} MiB/s", flush=True)
         verify = run_child("verify", src, vault_dir)
         best_sha = min(r["seconds"] for r in sha_runs)
         best_vault = min(r["seconds"] for r in vault_runs)
@@ -147,7 +165,11 @@ def main() -> int:
         ratio = vault_mibs / sha_mibs
         print(f"raw sha256:    {sha_mibs:8.0f} MiB/s  (best of {args.repeat}; peak RSS growth {sha_growth:.0f} MiB)")
         print(f"vault import:  {vault_mibs:8.0f} MiB/s  (best of {args.repeat}; hash + encrypt + write + fsync)")
-        print(f"vault verify:  {size / MIB / verify['seconds']:8.0f} MiB/s  (decrypt + authenticate + re-hash)")
+        disk_mibs = size / MIB / min(r["seconds"] for r in disk_runs)
+        print(f"plain write:   {disk_mibs:8.0f} MiB/s  (best of {args.repeat}; as many bytes written, then one fsync: "
+              "what this disk gives a naive writer)")
+        print(f"vault verify:  {size / MIB / verify['seconds']:8.0f} MiB/s  (decrypt + authenticate + re-hash, "
+              "read back from disk)")
         if not all(r["peak_reset"] for r in vault_runs):
             print("note: peak RSS could not be reset; growth is measured against the child's start-up peak")
         ok = ratio >= 0.6 and growth < 64

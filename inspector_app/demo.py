@@ -90,3 +90,27 @@ DEMO_OFFICERS = [
     {"name": "王芳（演示）", "cert": "DEMO-0002"},
 ]
 DEMO_PASSPHRASE = "demo"
+
+
+def demo_question_bank(major_hazard_catalogue):
+    """A small demo bank drawn only from the text of the 2017 standard itself (which numbered
+    situation is this?), so that nothing in it is invented; a county imports its province's bank."""
+    from .domain.quiz import Question, QuestionBank
+
+    rng = random.Random(17)
+    numbers = list(range(1, len(major_hazard_catalogue.items) + 1))
+    questions = []
+    for item in major_hazard_catalogue.items:
+        choices = sorted(rng.sample([n for n in numbers if n != item.seq], 3) + [item.seq])
+        letters = "ABCD"
+        questions.append(Question(
+            id=f"demo-mh-{item.seq}",
+            text=f"下列情形是《{major_hazard_catalogue.title}》所列第几种重大事故隐患？「{item.content}」",
+            options=tuple(f"{letters[i]}. 第{n}项" for i, n in enumerate(choices)),
+            answer=letters[choices.index(item.seq)],
+            roles=(),
+            source=f"{major_hazard_catalogue.title} 第{item.seq}项（演示题，据标准原文编制）",
+        ))
+    return QuestionBank("demo-major-hazards", "1", "（演示）重大事故隐患判定标准题库",
+                        "演示用，据 checklists/major-hazard-criteria-2017.toml 原文编制；正式使用请导入省级题库",
+                        tuple(questions))

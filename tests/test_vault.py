@@ -2,7 +2,6 @@
 no plaintext at rest, and every kind of damage giving its own error and never wrong bytes."""
 from __future__ import annotations
 
-import errno
 import hashlib
 import io
 import os

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from ..domain.messages import DEFAULT_LANGUAGE, InspectorError
 from ..paths import default_data_dir
-from . import catalogue, demo, documents, enterprise, evidence, inspection, officer, records
+from . import catalogue, demo, documents, enterprise, evidence, inspection, officer, quiz, records
 
-GROUPS = [catalogue, demo, enterprise, officer, inspection, evidence, records, documents]
+GROUPS = [catalogue, demo, enterprise, officer, inspection, evidence, quiz, records, documents]
 INTERNAL_ERROR = 3
 
 

@@ -31,6 +31,7 @@ def demo_(args) -> int:
                     added_officers.append(spec["cert"])
                     ws.audit(session, "edit", f"officer:{spec['cert']}", {"op": "add", "demo": True})
                 authoriser = authoriser or officers.unlock(session, spec["cert"], passphrase)
+        _write_demo_bank(ws)
     data = {"enterprises": args.enterprises, "officers": [o["cert"] for o in DEMO_OFFICERS],
             "officers_added": added_officers, "passphrase": passphrase, "data_dir": str(ws.data_dir)}
     emit(args, data, "\n".join([
@@ -39,3 +40,16 @@ def demo_(args) -> int:
         f"演示口令：{passphrase}",
     ]))
     return 0
+
+
+def _write_demo_bank(ws) -> None:
+    import tomli_w
+
+    from ..demo import demo_question_bank
+    from ..domain.quiz import bank_to_data
+    from ..fsutil import atomic_write
+    from ..store.quiz import BANKS_DIR
+
+    bank = demo_question_bank(ws.catalogues.get("major-hazard-criteria"))
+    atomic_write(ws.data_dir / BANKS_DIR / f"{bank.id}-{bank.version}.toml",
+                 tomli_w.dumps(bank_to_data(bank)).encode("utf-8"))

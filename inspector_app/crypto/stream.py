@@ -161,7 +161,8 @@ def _read_full(reader: Any, buf: memoryview) -> int:
     return total
 
 
-def _write_all(writer: Any, data: memoryview | bytes) -> None:
+def write_all(writer: Any, data: memoryview | bytes) -> None:
+    """Write all of ``data``, looping over the short writes raw files may do."""
     view = memoryview(data)
     while view:
         n = writer.write(view)
@@ -268,7 +269,7 @@ class _Sealer:
         aad = self.header.raw + binding if last else self.header.raw
         out = memoryview(self.out)[:n + TAG_LEN]
         self.aead.encrypt_into(_nonce(self.header.nonce_prefix, index, last), memoryview(buf)[:n], aad, out)
-        _write_all(self.writer, out)
+        write_all(self.writer, out)
 
     def _run(self) -> None:
         while True:
@@ -333,7 +334,7 @@ def encrypt_stream(reader: BinaryIO, writer: BinaryIO, vault_key: bytes, *,
     if size is not None and max(1, -(-size // chunk_size)) > MAX_CHUNKS:
         raise InspectorError(TOO_LARGE, file=name)
     header, aead = _new_header(vault_key, chunk_size, size)
-    _write_all(writer, header.raw)
+    write_all(writer, header.raw)
     if threaded is None:
         threaded = size is None or size > 2 * chunk_size
     depth = 4 if threaded else 2
@@ -504,7 +505,7 @@ def decrypt_stream(reader: BinaryIO, writer_or_callback: Any, vault_key: bytes, 
     name = _name_of(reader, name)
     if hasattr(writer_or_callback, "write"):
         def sink(chunk: memoryview) -> None:
-            _write_all(writer_or_callback, chunk)
+            write_all(writer_or_callback, chunk)
     else:
         sink = writer_or_callback
     opener = _begin(reader, vault_key, name, bind)

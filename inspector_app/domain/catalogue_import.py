@@ -9,12 +9,9 @@ table is a command, not a code change; the result is checked by the same rules a
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import io
-import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -23,6 +20,7 @@ import tomli_w
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from ..fsutil import atomic_write
 from .catalogue import (
     FILE_NAME,
     FORMAT,
@@ -155,13 +153,7 @@ def import_table(
         if not found:
             raise CatalogueError(NO_YEAR, exit_code=2, version=version)
         year = int(found.group())
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        rows = _read_xlsx(path)
-    elif suffix == ".csv":
-        rows = _read_csv(path)
-    else:
-        raise CatalogueError(UNSUPPORTED, exit_code=2, file=path.name)
+    rows = read_table(path, lambda rows: _find_header(rows) is not None)
     items = _items(rows, path.name, catalogue_id, list(kinds))
     data = {
         "format": FORMAT, "id": catalogue_id, "version": version, "year": year, "title": title,
@@ -188,7 +180,7 @@ def write_catalogue(catalogue: Catalogue, path: str | Path) -> Path:
     header = (f"# Catalogue {catalogue.id} {catalogue.version}, written by Inspector "
               f"(format {FORMAT}); fields: checklists/README.md\n")
     try:
-        _atomic_write(target, (header + tomli_w.dumps(data)).encode("utf-8"))
+        atomic_write(target, (header + tomli_w.dumps(data)).encode("utf-8"))
     except OSError as error:
         raise CatalogueError(WRITE_FAILED, file=str(target), detail=error.strerror or str(error)) from None
     return target
@@ -206,26 +198,6 @@ def _check_arguments(catalogue_id: str, version: str, kinds) -> None:
                                  rule=" | ".join([KIND_ALL, *KINDS]))
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
-    # temp file in the same folder + fsync + os.replace: a crash leaves the old file or the new one.
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    if os.name == "posix":  # make the rename itself durable
-        folder = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
 
 
 # --- reading the table into rows of text: [(row number, [cell text, …]), …] ---
@@ -238,7 +210,24 @@ def _text(value: object) -> str:
     return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def _read_xlsx(path: Path) -> list[tuple[int, list[str]]]:
+def read_table(path: Path, has_header=None) -> list[tuple[int, list[str]]]:
+    """The rows of a .xlsx or .csv table as [(row number, [cell text, …])]: merged cells filled,
+    line breaks kept, the CSV's encoding found. ``has_header(rows)`` picks the sheet of a workbook
+    (a cover sheet may come first). Shared by every table importer (catalogues, question banks)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return _read_xlsx(path, has_header or (lambda rows: True))
+    if suffix == ".csv":
+        return _read_csv(path)
+    raise CatalogueError(UNSUPPORTED, exit_code=2, file=path.name)
+
+
+def normalise_header(header: str) -> str:
+    return _normalise(header)
+
+
+def _read_xlsx(path: Path, has_header) -> list[tuple[int, list[str]]]:
     try:
         # Not read_only: read-only worksheets do not expose merged_cells.
         workbook = load_workbook(path, data_only=True)
@@ -256,7 +245,7 @@ def _read_xlsx(path: Path) -> list[tuple[int, list[str]]]:
         sheets.append([(n, [_text(v) for v in row]) for n, row in enumerate(grid, start=1)])
     # The table is on the first sheet that has a header (a cover sheet may come first).
     for rows in sheets:
-        if _find_header(rows) is not None:
+        if has_header(rows):
             return rows
     return sheets[0] if sheets else []
 

@@ -11,13 +11,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inspector_app.crypto import signing
 from inspector_app.domain import record as record_rules
 from inspector_app.domain.bundle import write_bundle
 from inspector_app.domain.inspection import NOT_SIGNABLE
 from inspector_app.domain.messages import InspectorError, define
 
 from . import enterprises, inspections, models, officers
+from . import quiz as quiz_store
 from .audit_log import head as audit_head
 from .clock import now_iso
 
@@ -89,7 +89,7 @@ def build_payload(session: Session, inspection_id: str, *, device_id: str, ended
             for f in v.findings
         ],
         "evidence": [_evidence_entry(r) for r in evidence_rows],
-        "quiz": i.quiz,
+        "quiz": quiz_store.for_record(i.quiz),
         "amends": {"record": i.amends, "reason": i.amend_reason or ""} if i.amends else None,
         "audit_head": {"device": device_id, "seq": head[0], "hash": head[1]},
     }

@@ -509,7 +509,7 @@ class Vault:
                 def sink(chunk: memoryview) -> None:
                     hasher.update(chunk)
                     try:
-                        stream._write_all(out, chunk)
+                        stream.write_all(out, chunk)
                     except OSError as exc:
                         raise _write_error(exc, dest) from None
 
@@ -557,7 +557,7 @@ class Vault:
         fd, tmp = self._new_temp()
         try:
             try:
-                stream._write_all(_Sink(fd, tmp, 0), blob)
+                stream.write_all(_Sink(fd, tmp, 0), blob)
                 os.fsync(fd)
             except OSError as exc:
                 raise _write_error(exc, dest) from None

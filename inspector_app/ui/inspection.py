@@ -209,6 +209,11 @@ class NewInspectionDialog(QDialog):
         for seq in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(seq), self, activated=self.submit)
         self.search.chosen.connect(self._choose)
+        self.officers.setCurrentRow(0)
+        self.catalogues.setCurrentRow(0)
+        order = [self.search.box, self.search.view, self.officers, self.catalogues, self.items, self.start, cancel]
+        for a, b in zip(order, order[1:]):
+            QWidget.setTabOrder(a, b)
         if enterprise_code:
             self.search.box.setText(enterprise_code)
             self.search.run_search()

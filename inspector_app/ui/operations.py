@@ -155,6 +155,7 @@ class Operations(QObject):
             on_progress: Callable[[Any], None] | None = None,
             label: str = "") -> Operation:
         op = Operation(label)
+        op.kind = kind
         if on_progress is not None:
             op.progressed.connect(on_progress)
         if on_done is not None:
@@ -175,6 +176,12 @@ class Operations(QObject):
             self._present_error(exc)
         else:  # pragma: no cover - app.py always sets one
             log.error("operation failed", exc_info=exc)
+
+    def cancel_all(self, *, kinds: tuple[str, ...] = ("read", "media")) -> None:
+        """Ask running operations to stop (writes are left to finish: nothing half-written)."""
+        for op in list(self._active):
+            if getattr(op, "kind", "read") in kinds:
+                op.cancel()
 
     def wait_for_workers(self, msecs: int = 60000) -> bool:
         """Block until every worker has returned (used when the app closes: nothing half-written).

@@ -5,11 +5,7 @@ Any key press, click or wheel turn in the app restarts the idle clock.
 """
 from __future__ import annotations
 
-import time
-
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-
-_ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel, QEvent.Type.TouchBegin}
+from PySide6.QtCore import QObject, QTimer, Signal
 
 
 class OfficerSession(QObject):
@@ -23,7 +19,6 @@ class OfficerSession(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._idle_timeout)
-        self._last_poke = 0.0
         self.locked_by_idle = False
         self.set_autolock_minutes(autolock_minutes)
 
@@ -75,10 +70,7 @@ class OfficerSession(QObject):
     def _idle_timeout(self) -> None:
         self.lock(idle=True)
 
-    def eventFilter(self, obj, event) -> bool:  # installed on the QApplication by app.py
-        if event.type() in _ACTIVITY and self._unlocked is not None:
-            now = time.monotonic()
-            if now - self._last_poke > 0.5:
-                self._last_poke = now
-                self._restart()
-        return False
+    def poke(self) -> None:
+        """Someone is at the keyboard (ui/app_events.py): restart the idle clock."""
+        if self._unlocked is not None:
+            self._restart()

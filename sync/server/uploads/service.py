@@ -200,34 +200,61 @@ class _Lost(Exception):
 
 
 class _Sink:
-    """Writes one PATCH body into the part file from a worker thread, hashing as it goes."""
+    """Writes one PATCH body into the part file while hashing it, off the event loop: one thread
+    writes, another hashes (both release the GIL), each taking buffers in order, so receiving,
+    writing and hashing overlap."""
+
+    DEPTH = 8  # buffers in flight before the receiving loop waits
 
     def __init__(self, path: Path, start: int, whole, chunk):
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        self.f = os.fdopen(fd, "r+b")
+        self.f = os.fdopen(fd, "r+b", buffering=0)
         if os.fstat(fd).st_size < start:  # acknowledged bytes lost (the folder was tampered with)
             self.f.close()
             raise _Lost()
         self.f.truncate(start)  # drop bytes never acknowledged (a crash mid-chunk)
         self.f.seek(start)
         self.whole, self.chunk, self.written = whole, chunk, 0
+        self.writer = ThreadPoolExecutor(1, "tus-write")
+        self.hasher = ThreadPoolExecutor(1, "tus-hash")
+        self.inflight: list = []
 
-    def write(self, data: bytes) -> None:
-        self.f.write(data)
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            n = self.f.write(view)
+            view = view[n:]
+
+    def _hash(self, data: bytes) -> None:
         if self.whole is not None:
             self.whole.update(data)
         if self.chunk is not None:
             self.chunk.update(data)
+
+    async def submit(self, data: bytes) -> None:
+        loop = asyncio.get_running_loop()
+        self.inflight.append(asyncio.gather(loop.run_in_executor(self.writer, self._write, data),
+                                            loop.run_in_executor(self.hasher, self._hash, data)))
         self.written += len(data)
+        while len(self.inflight) > self.DEPTH:
+            await self.inflight.pop(0)
+
+    async def drain(self) -> None:
+        while self.inflight:
+            await self.inflight.pop(0)
+
+    def _close(self) -> None:
+        self.writer.shutdown(wait=True)
+        self.hasher.shutdown(wait=True)
 
     def keep(self) -> None:
-        self.f.flush()
+        self._close()
         os.fsync(self.f.fileno())
         self.f.close()
 
     def drop(self, start: int) -> None:
+        self._close()
         self.f.truncate(start)
-        self.f.flush()
         os.fsync(self.f.fileno())
         self.f.close()
 
@@ -280,7 +307,6 @@ async def patch(ctx: Context, who: Principal, upload_id: str, *, tus_resumable: 
                             headers={"Upload-Offset": "0"}) from None
         received, too_large, cut = 0, False, False
         buffer = bytearray()
-        pending = None
         try:
             async for piece in body:
                 received += len(piece)
@@ -289,16 +315,13 @@ async def patch(ctx: Context, who: Principal, upload_id: str, *, tus_resumable: 
                     break
                 buffer += piece
                 if len(buffer) >= FLUSH:
-                    if pending is not None:
-                        await pending
-                    pending = loop.run_in_executor(rt.pool, sink.write, bytes(buffer))
+                    await sink.submit(bytes(buffer))
                     buffer.clear()
         except ClientDisconnect:
             cut = True
-        if pending is not None:
-            await pending
         if buffer and not too_large:
-            await loop.run_in_executor(rt.pool, sink.write, bytes(buffer))
+            await sink.submit(bytes(buffer))
+        await sink.drain()
         keep = not too_large and not (cut and chunk_hash is not None)
         code = None
         if too_large:
