@@ -331,8 +331,10 @@ def ffprobe_json(target: str, *, timeout: float = FFPROBE_TIMEOUT_S) -> dict | N
     if "://" not in target:
         target = "file:" + target  # a file name containing ':' must not be read as a protocol
     try:
-        run = subprocess.run([exe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
-                              target], capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        protocols = "file" if target.startswith("file:") else "http,tcp"
+        run = subprocess.run([exe, "-v", "error", "-protocol_whitelist", protocols, "-print_format", "json",
+                              "-show_format", "-show_streams", target],
+                             capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired):
         return None
     if run.returncode != 0:

@@ -347,10 +347,17 @@ def _ffmpeg_frame(exe: str, source: str, at: float, max_px: int, feed=None) -> t
     """Run ffmpeg once; returns (JPEG bytes or b"", stderr text)."""
     scale = (f"scale='min({max_px},iw)':'min({max_px},ih)':force_original_aspect_ratio=decrease,"
              "scale=trunc(iw/2)*2:trunc(ih/2)*2")
-    cmd = [exe, "-hide_banner", "-nostats", "-ss", f"{at}", "-i", source, "-map", "0:v:0", "-frames:v", "1",
-           "-an", "-sn", "-vf", scale, "-f", "image2pipe", "-c:v", "mjpeg", "-q:v", "3", "pipe:1"]
+    # ffmpeg may open only the one input we give it (no references to other files or URLs inside
+    # a crafted container), and never through a proxy: the plaintext must not leave the machine.
+    protocols = "pipe" if feed is not None else "http,tcp"
+    cmd = [exe, "-hide_banner", "-nostats", "-protocol_whitelist", protocols, "-ss", f"{at}", "-i", source,
+           "-map", "0:v:0", "-frames:v", "1", "-an", "-sn", "-vf", scale, "-f", "image2pipe", "-c:v", "mjpeg",
+           "-q:v", "3", "pipe:1"]
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env["no_proxy"] = "*"
     if feed is None:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=env)
         try:
             out, err = proc.communicate(timeout=FFMPEG_TIMEOUT_S)
         except subprocess.TimeoutExpired:
@@ -360,7 +367,7 @@ def _ffmpeg_frame(exe: str, source: str, at: float, max_px: int, feed=None) -> t
         return (out if proc.returncode == 0 else b""), err.decode("utf-8", "replace")
     r_fd, w_fd = os.pipe()
     try:
-        proc = subprocess.Popen(cmd, stdin=r_fd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(cmd, stdin=r_fd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     finally:
         os.close(r_fd)
     feeder_error: list[BaseException] = []

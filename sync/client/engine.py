@@ -12,6 +12,7 @@ import hashlib
 import os
 import platform
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
@@ -190,31 +191,50 @@ class SyncClient:
                 self.queue.update("evidence", sha, state="uploading", upload_url=url, sent=offset)
             algorithm = self._checksum_for(url)
             bad_chunks = 0
-            source.seek(offset)
-            while offset < size:
-                if self._cancel:
-                    return sent
-                data = source.read(min(self.chunk_size, size - offset))
+
+            def read_chunk(at: int):
+                """The chunk at ``at`` and its checksum (run ahead on a thread while the previous
+                chunk is on the wire)."""
+                source.seek(at)
+                data = source.read(min(self.chunk_size, size - at))
                 if not data:
-                    raise SyncError(errors.EVIDENCE_UNAVAILABLE, sha256=sha, reason="the local file is shorter than recorded")
-                checksum = None
+                    raise SyncError(errors.EVIDENCE_UNAVAILABLE, sha256=sha,
+                                    reason="the local file is shorter than recorded")
+                digest = None
                 if algorithm:
-                    checksum = (algorithm, base64.b64encode(hashlib.new(algorithm, data).digest()).decode("ascii"))
-                try:
-                    new_offset = api.tus_patch(url, offset, data, checksum)
-                except SyncError as exc:
-                    if exc.code == errors.BAD_OFFSET or (exc.code == errors.CHECKSUM_MISMATCH and bad_chunks < 3):
-                        bad_chunks += exc.code == errors.CHECKSUM_MISMATCH
-                        offset = api.tus_head(url)
-                        source.seek(offset)
-                        continue
-                    if exc.code == errors.HASH_MISMATCH:
-                        self.queue.update("evidence", sha, upload_url=None, sent=0)
-                    raise
-                sent += new_offset - offset
-                offset = new_offset
-                self.queue.update("evidence", sha, state="uploading", sent=offset)
-                self._notify("evidence", sha)
+                    digest = (algorithm, base64.b64encode(hashlib.new(algorithm, data).digest()).decode("ascii"))
+                return at, data, digest
+
+            with ThreadPoolExecutor(1, "sync-read") as reader:
+                ahead = reader.submit(read_chunk, offset) if offset < size else None
+                while ahead is not None:
+                    if self._cancel:
+                        return sent
+                    at, data, checksum = ahead.result()
+                    following = at + len(data)
+                    ahead = reader.submit(read_chunk, following) if following < size else None
+                    try:
+                        new_offset = api.tus_patch(url, at, data, checksum)
+                    except SyncError as exc:
+                        if ahead is not None:
+                            ahead.result() if ahead.done() else ahead.cancel()
+                            ahead = None
+                        if exc.code == errors.BAD_OFFSET or (exc.code == errors.CHECKSUM_MISMATCH and bad_chunks < 3):
+                            bad_chunks += exc.code == errors.CHECKSUM_MISMATCH
+                            offset = api.tus_head(url)
+                            ahead = reader.submit(read_chunk, offset) if offset < size else None
+                            continue
+                        if exc.code == errors.HASH_MISMATCH:
+                            self.queue.update("evidence", sha, upload_url=None, sent=0)
+                        raise
+                    sent += new_offset - at
+                    offset = new_offset
+                    if new_offset != following:  # the server kept less (or more): follow its offset
+                        if ahead is not None:
+                            ahead.result()
+                        ahead = reader.submit(read_chunk, new_offset) if new_offset < size else None
+                    self.queue.update("evidence", sha, state="uploading", sent=offset)
+                    self._notify("evidence", sha)
         self.queue.update("evidence", sha, state="synced", reason=None, detail=None, sent=size)
         return sent
 
