@@ -142,7 +142,7 @@ def enrol(url: str, data_dir: Path, name: str) -> dict:
 
 
 # --- 1. evidence upload vs raw ----------------------------------------------------------------------
-def bench_upload(work: Path, url: str, data_dir: Path, officers, size: int) -> dict:
+def bench_upload(work: Path, url: str, data_dir: Path, officers, size: int, checksum: str | None = "auto") -> dict:
     from inspector_app.crypto.keyslot import generate_vault_key
     from inspector_app.store import models as store_models
     from inspector_app.store.db import Store
@@ -203,7 +203,7 @@ def bench_upload(work: Path, url: str, data_dir: Path, officers, size: int) -> d
     from sync.client.queue import SyncQueue
 
     SyncQueue(store).set_config(server_url=url, token=device["token"], server_public_key=device["server_public_key"])
-    client = SyncClient(store, device["device_id"], evidence=vault.open)
+    client = SyncClient(store, device["device_id"], evidence=vault.open, checksum=checksum)
     t = time.perf_counter()
     summary = client.run(pull=False)
     client_s = time.perf_counter() - t
@@ -270,6 +270,8 @@ def main(argv=None) -> int:
     parser.add_argument("--records", type=int, default=20)
     parser.add_argument("--db", default=None, help="server database URL (default SQLite in a temp dir)")
     parser.add_argument("--skip-upload", action="store_true")
+    parser.add_argument("--chunk-checksum", default="auto", choices=["auto", "none", "sha1", "sha256"],
+                        help="per-chunk Upload-Checksum (auto: sha1 on http://, none on https://)")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="inspector-bench-sync-"))
     try:
@@ -282,9 +284,10 @@ def main(argv=None) -> int:
         with running_server(data_dir, args.db) as url:
             results = {}
             if not args.skip_upload:
-                up = bench_upload(work, url, data_dir, officers, args.size_mib << 20)
+                up = bench_upload(work, url, data_dir, officers, args.size_mib << 20,
+                                  None if args.chunk_checksum == "none" else args.chunk_checksum)
                 results["upload"] = up
-                print(f"evidence upload {up['size_mib']} MiB: raw PUT {up['raw_s']} s ({up['raw_mib_s']} MiB/s), "
+                print(f"evidence upload {up['size_mib']} MiB (chunk checksum {up['checksum']}): raw PUT {up['raw_s']} s ({up['raw_mib_s']} MiB/s), "
                       f"sync client {up['client_s']} s ({up['client_mib_s']} MiB/s) → {up['ratio']:.2f} of raw "
                       f"(goal ≥ 0.70; vault import beforehand {up['vault_import_s']} s)", flush=True)
                 print(f"  second baseline, a raw PUT that writes+hashes+fsyncs the body: {up['raw_store_s']} s "

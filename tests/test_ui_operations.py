@@ -45,7 +45,7 @@ def test_progress_is_coalesced_and_cancel_stops(qtbot):
 
     op = ops.run(work, on_progress=progress.append)
     started.wait(5)
-    qtbot.waitUntil(lambda: progress and progress[-1] == 19999)
+    qtbot.waitUntil(lambda: bool(progress) and progress[-1] == 19999)
     assert len(progress) < 20000 / 10  # a burst reached the GUI as a few calls
     op.cancel()
     qtbot.waitUntil(lambda: op.done)

@@ -495,7 +495,7 @@ def record_problems(payload: Any) -> list[Problem]:
     if not isinstance(payload, dict):
         return [Problem(INVALID, "$", {"path": "$", "field": "$", "rule": "type: object"})]
     version = payload.get("schema")
-    if version not in SCHEMA_FILES:
+    if not isinstance(version, str) or version not in SCHEMA_FILES:
         return [Problem(UNKNOWN_SCHEMA, "$.schema", {"schema": version, "known": ", ".join(_known_versions())})]
     problems = list(_schema_problems(payload, version))
     if not problems:
@@ -510,9 +510,13 @@ def validate_record(payload: Any) -> None:
         raise problems[0].error()
 
 
+def _known_old_schema(version: object) -> bool:
+    return isinstance(version, str) and version in SCHEMA_FILES and version != CURRENT_SCHEMA
+
+
 def record_bytes(payload: Mapping[str, Any]) -> bytes:
     """Validate a current-schema payload and return its canonical (signed) bytes."""
-    if isinstance(payload, Mapping) and payload.get("schema") in SCHEMA_FILES and payload.get("schema") != CURRENT_SCHEMA:
+    if isinstance(payload, Mapping) and _known_old_schema(payload.get("schema")):
         raise InspectorError(OLD_SCHEMA, schema=payload.get("schema"), current=CURRENT_SCHEMA)
     validate_record(payload)
     return canonical_bytes(payload)
@@ -543,7 +547,7 @@ def sign_record(data: bytes, signers: Sequence[tuple[str, bytes]]) -> list[dict[
     least two), each with the private key of the public key the record lists for them.
     """
     payload = parse_record(data)
-    if payload.get("schema") != CURRENT_SCHEMA and payload.get("schema") in SCHEMA_FILES:
+    if _known_old_schema(payload.get("schema")):
         raise InspectorError(OLD_SCHEMA, schema=payload.get("schema"), current=CURRENT_SCHEMA)
     validate_record(payload)
     inspectors = payload["inspectors"]
