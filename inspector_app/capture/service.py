@@ -23,6 +23,7 @@ from PySide6.QtMultimedia import (
 from inspector_app.ui.i18n import define, tr
 
 from . import formats, ingest
+from inspector_app.ui.qtcompat import emit
 
 log = logging.getLogger("inspector.capture")
 
@@ -103,11 +104,11 @@ class CaptureService(QObject):
             self.capture_session.setVideoFrameInput(self.frame_input)
         else:
             self.camera = QCamera(QMediaDevices.defaultVideoInput(), self)
-            self.camera.errorOccurred.connect(lambda _e, text: self.message.emit(tr(CAMERA_ERROR, reason=text)))
+            self.camera.errorOccurred.connect(lambda _e, text: emit(self.message, tr(CAMERA_ERROR, reason=text)))
             self.capture_session.setCamera(self.camera)
             self.image_capture = QImageCapture(self)
             self.image_capture.imageSaved.connect(self._photo_saved)
-            self.image_capture.errorOccurred.connect(lambda _i, _e, text: self.message.emit(tr(CAMERA_ERROR, reason=text)))
+            self.image_capture.errorOccurred.connect(lambda _i, _e, text: emit(self.message, tr(CAMERA_ERROR, reason=text)))
             self.capture_session.setImageCapture(self.image_capture)
         if QMediaDevices.audioInputs():
             self.audio_input = QAudioInput(self)
@@ -151,11 +152,11 @@ class CaptureService(QObject):
         if self.recording:
             return True
         if not self._ensure_session():
-            self.message.emit(tr(NO_CAMERA))
+            emit(self.message, tr(NO_CAMERA))
             return False
         self.choice = formats.choose(with_audio=self.audio_input is not None)
         if self.choice is None:
-            self.message.emit(tr(NO_FORMAT))
+            emit(self.message, tr(NO_FORMAT))
             return False
         if self.camera is not None:
             self.camera.start()
@@ -179,7 +180,7 @@ class CaptureService(QObject):
             self._tick()
         else:
             self.elapsed.stop()
-        self.recording_changed.emit(recording)
+        emit(self.recording_changed, recording)
         if state == QMediaRecorder.RecorderState.StoppedState and self.started_at is not None:
             self._finished()
 
@@ -187,7 +188,7 @@ class CaptureService(QObject):
         if self.started_at is None:
             return
         seconds = int((datetime.now().astimezone() - self.started_at).total_seconds())
-        self.message.emit(tr(RECORDING, time=f"{seconds // 60:02d}:{seconds % 60:02d}"))
+        emit(self.message, tr(RECORDING, time=f"{seconds // 60:02d}:{seconds % 60:02d}"))
 
     def _finished(self) -> None:
         location = self.recorder.actualLocation().toLocalFile() or (str(self._path) if self._path else "")
@@ -205,12 +206,12 @@ class CaptureService(QObject):
 
     def _recorder_error(self, _error, text: str) -> None:
         log.warning("recorder error: %s", text)
-        self.message.emit(tr(FAILED, reason=text))
+        emit(self.message, tr(FAILED, reason=text))
 
     # --- photos ---
     def take_photo(self) -> bool:
         if not self._ensure_session() or self.image_capture is None:
-            self.message.emit(tr(NO_CAMERA))
+            emit(self.message, tr(NO_CAMERA))
             return False
         stamp = datetime.now().astimezone()
         path = self.work_dir / f"photo-{stamp:%Y%m%d-%H%M%S-%f}.jpg"
@@ -230,7 +231,7 @@ class CaptureService(QObject):
         if not files:
             return
         if officer is None:
-            self.message.emit(tr(SAVED_LOCKED))
+            emit(self.message, tr(SAVED_LOCKED))
             return
         ws = self.ws
         for path in files:
@@ -243,10 +244,10 @@ class CaptureService(QObject):
         self._importing.discard(str(path))
         self.last_imported.append(captured)
         if captured.kind == "photo":
-            self.message.emit(tr(PHOTO_IMPORTED))
+            emit(self.message, tr(PHOTO_IMPORTED))
         else:
-            self.message.emit(tr(IMPORTED, codec=captured.note.get("video_codec") or "?"))
-        self.imported.emit(captured.sha256)
+            emit(self.message, tr(IMPORTED, codec=captured.note.get("video_codec") or "?"))
+        emit(self.imported, captured.sha256)
 
     def _import_failed(self, path: Path, exc) -> None:
         self._importing.discard(str(path))

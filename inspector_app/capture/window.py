@@ -6,6 +6,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from inspector_app.ui.i18n import define, tr
+from inspector_app.ui.qtcompat import disconnect
 from inspector_app.ui.widgets import note, title
 
 from .service import NO_CAMERA
@@ -83,11 +84,8 @@ class CameraWindow(QDialog):
         self.status.setText(text)
 
     def done(self, code: int) -> None:
-        try:
-            self.service.recording_changed.disconnect(self._recording)
-            self.service.message.disconnect(self._message)
-        except (RuntimeError, TypeError):
-            pass
+        disconnect(self.service.recording_changed, self._recording)
+        disconnect(self.service.message, self._message)
         if self.video is not None:
             self.service.detach_viewfinder()
         super().done(code)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from . import labels, services
 from .i18n import define, tr
 from .widgets import Debouncer, buddy, note, title
+from .qtcompat import emit
 
 TITLE = define("ui.ent.title", "企业（一企一档）", "Enterprises")
 SEARCH = define("ui.ent.search", "搜索(&S)", "&Search")
@@ -156,7 +157,7 @@ class EnterpriseSearch(QWidget):
         self.box.returnPressed.connect(self._enter)
         self.box.installEventFilter(self)
         self.view.selectionModel().currentChanged.connect(self._current)
-        self.view.activated.connect(lambda idx: self.activated.emit(self.model.data(idx, EnterpriseListModel.CodeRole)))
+        self.view.activated.connect(lambda idx: emit(self.activated, self.model.data(idx, EnterpriseListModel.CodeRole)))
         self.run_search()
 
     def run_search(self) -> None:
@@ -185,7 +186,7 @@ class EnterpriseSearch(QWidget):
 
     def _current(self, current: QModelIndex, _previous=None) -> None:
         if current.isValid():
-            self.chosen.emit(self.model.data(current, EnterpriseListModel.CodeRole))
+            emit(self.chosen, self.model.data(current, EnterpriseListModel.CodeRole))
 
     def current_code(self) -> str | None:
         index = self.view.currentIndex()
@@ -220,7 +221,7 @@ class EnterpriseFileView(QWidget):
         layout.addWidget(self.heading)
         self.new_button = QPushButton(tr(NEW_INSPECTION))
         self.new_button.setObjectName("newInspectionForEnterprise")
-        self.new_button.clicked.connect(lambda: self.code and self.nav.new_inspection.emit(self.code))
+        self.new_button.clicked.connect(lambda: self.code and emit(self.nav.new_inspection, self.code))
         self.new_button.setEnabled(False)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -318,7 +319,7 @@ class EnterpriseFileView(QWidget):
     def _open_inspection(self, item) -> None:
         value = item.data(Qt.ItemDataRole.UserRole)
         if value:
-            self.nav.open_inspection.emit(value)
+            emit(self.nav.open_inspection, value)
 
 
 class EnterprisesPage(QWidget):

@@ -23,6 +23,7 @@ from .home import kind_text
 from .i18n import define, language, tr
 from .shortcuts import keys
 from .widgets import buddy, note, title
+from .qtcompat import emit
 
 TITLE = define("ui.ev.title", "证据", "Evidence")
 SHOW = define("ui.ev.show", "显示(&W)", "Sho&w")
@@ -169,7 +170,7 @@ class EvidenceGridModel(QAbstractListModel):
         i = self._index.get(sha)
         if i is not None and i < self._shown:
             idx = self.index(i)
-            self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
+            emit(self.dataChanged, idx, idx, [Qt.ItemDataRole.DecorationRole])
 
 
 class EvidencePage(QWidget):
@@ -319,7 +320,7 @@ class EvidencePage(QWidget):
         if reasons:
             text += "\n" + "\n".join(reasons[:5])
         self.status.setText(text)
-        self.nav.data_changed.emit("evidence")
+        emit(self.nav.data_changed, "evidence")
 
     def _import_failed(self, exc) -> None:
         self.ctx.errors(exc)
@@ -343,7 +344,7 @@ class EvidencePage(QWidget):
             return
         dialog = AttachDialog(self.ctx, rows, self)
         dialog.attached.connect(lambda n: (self.status.setText(tr(ATTACH_DONE, count=n)),
-                                           self.nav.data_changed.emit("evidence"), self.refresh()))
+                                           emit(self.nav.data_changed, "evidence"), self.refresh()))
         dialog.open()
         self.attach_dialog = dialog
 
@@ -429,7 +430,7 @@ class AttachDialog(QDialog):
         self.ctx.ops.run(work, kind="write", on_done=self._done, on_error=self._failed, label="attach")
 
     def _done(self, n: int) -> None:
-        self.attached.emit(n)
+        emit(self.attached, n)
         self.accept()
 
     def _failed(self, exc) -> None:

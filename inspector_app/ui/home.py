@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 from . import services
 from .i18n import define, tr
 from .widgets import note, title
+from .qtcompat import emit
 
 TITLE = define("ui.home.title", "首页", "Home")
 LOADING = define("ui.home.loading", "正在载入…", "Loading…")
@@ -98,11 +99,11 @@ class HomePage(QWidget):
     def _open_inspection(self, item) -> None:
         value = item.data(Qt.ItemDataRole.UserRole)
         if value:
-            self.nav.open_inspection.emit(value)
+            emit(self.nav.open_inspection, value)
 
     def _open_evidence(self, item) -> None:
         if item.data(Qt.ItemDataRole.UserRole):
-            self.nav.show_page.emit("evidence")
+            emit(self.nav.show_page, "evidence")
 
     def _list(self, name: str) -> QListWidget:
         w = QListWidget()

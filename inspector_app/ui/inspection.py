@@ -26,6 +26,7 @@ from .enterprises import EnterpriseSearch
 from .i18n import define, error_text, tr
 from .shortcuts import keys
 from .widgets import Debouncer, buddy, note, title
+from .qtcompat import emit
 
 # --- new inspection ---
 NEW_TITLE = define("ui.new.title", "新建检查", "New inspection")
@@ -273,7 +274,7 @@ class NewInspectionDialog(QDialog):
             kind="write", on_done=self._created, on_error=self._failed, label="new inspection")
 
     def _created(self, inspection_id: str) -> None:
-        self.created.emit(inspection_id)
+        emit(self.created, inspection_id)
         self.accept()
 
     def _failed(self, exc) -> None:
@@ -305,7 +306,7 @@ class ChecklistModel(QAbstractTableModel):
                 and self.state.id == state.id:
             self.state = state
             self.drafts = set(drafts)
-            self.dataChanged.emit(self.index(0, 0), self.index(len(state.items) - 1, len(self.COLUMNS) - 1))
+            emit(self.dataChanged, self.index(0, 0), self.index(len(state.items) - 1, len(self.COLUMNS) - 1))
             return
         self.beginResetModel()
         self.state = state
@@ -318,7 +319,7 @@ class ChecklistModel(QAbstractTableModel):
         from dataclasses import replace
 
         self.state.items[row] = replace(item, result=result)
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+        emit(self.dataChanged, self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
 
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() or self.state is None else len(self.state.items)
@@ -586,7 +587,7 @@ class InspectionPage(QWidget):
             self.select_row(self.table.currentIndex().row() + 1)
 
     def _finding_saved(self, _finding_id: str) -> None:
-        self.nav.data_changed.emit("inspection")
+        emit(self.nav.data_changed, "inspection")
 
     def flush(self) -> None:
         """Before the window closes or locks: an open editor keeps its draft."""
@@ -609,7 +610,7 @@ class InspectionPage(QWidget):
     def _signed(self, record_hash: str) -> None:
         self._sign_flow = None
         self.reload()
-        self.nav.data_changed.emit("inspection")
+        emit(self.nav.data_changed, "inspection")
         self.documents()
 
     def documents(self) -> None:
@@ -659,7 +660,7 @@ class EvidenceList(QListWidget):
         files = self._local_files(event)
         if files:
             event.acceptProposedAction()
-            self.files_dropped.emit(files)
+            emit(self.files_dropped, files)
 
 
 class FindingEditor(QDialog):
@@ -880,7 +881,7 @@ class FindingEditor(QDialog):
         parent = self.parent()
         nav = getattr(parent, "nav", None)
         if nav is not None:
-            nav.data_changed.emit("evidence")
+            emit(nav.data_changed, "evidence")
 
     def pick_from_vault(self) -> None:
         picker = VaultPicker(self.ctx, exclude=set(self.evidence), parent=self)
@@ -918,7 +919,7 @@ class FindingEditor(QDialog):
 
     def _saved(self, finding_id: str) -> None:
         self.saved_id = finding_id
-        self.saved.emit(finding_id)
+        emit(self.saved, finding_id)
         self.accept()
 
     def _failed(self, exc) -> None:
@@ -1004,5 +1005,5 @@ class VaultPicker(QDialog):
                 picked.append(self._rows[item.data(Qt.ItemDataRole.UserRole)])
         if not picked and self.list.currentItem() is not None:
             picked = [self._rows[self.list.currentItem().data(Qt.ItemDataRole.UserRole)]]
-        self.chosen.emit(picked)
+        emit(self.chosen, picked)
         self.accept()

@@ -31,7 +31,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Qt, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Qt, Signal, Slot
+from .qtcompat import emit
 
 log = logging.getLogger("inspector.ui")
 
@@ -46,7 +47,10 @@ class Operation(QObject):
     failed = Signal(object)
     finished = Signal()  # after succeeded, failed or a cancel
 
-    _deliver = Signal(str, object)  # worker -> GUI thread (queued)
+    # worker -> GUI thread (queued). Only a str crosses the threads in the signal: the result itself
+    # waits in an attribute, since Python objects carried by queued signals have tripped PySide's
+    # reference counting (PySide 6.12: "deallocating None").
+    _deliver = Signal(str)
 
     def __init__(self, label: str = "", parent: QObject | None = None):
         super().__init__(parent)
@@ -59,6 +63,7 @@ class Operation(QObject):
         self.result: Any = None
         self.error: BaseException | None = None
         self.was_cancelled = False
+        self._outcome: Any = None
         self._deliver.connect(self._on_deliver, Qt.ConnectionType.QueuedConnection)
 
     # --- from any thread ---
@@ -83,48 +88,51 @@ class Operation(QObject):
             if self._progress_pending:
                 return
             self._progress_pending = True
-        self._deliver.emit("progress", None)
+        emit(self._deliver, "progress")
 
     # --- on the GUI thread ---
-    @Slot(str, object)
-    def _on_deliver(self, what: str, value: Any) -> None:
+    def _finish(self, what: str, value: Any) -> None:  # from the worker
+        self._outcome = value
+        emit(self._deliver, what)
+
+    @Slot(str)
+    def _on_deliver(self, what: str) -> None:
         if what == "progress":
             with self._lock:
                 payload, self._progress_pending = self._latest, False
             if not self.done:
-                self.progressed.emit(payload)
+                emit(self.progressed, payload)
             return
+        value, self._outcome = self._outcome, None
         self.done = True
         if what == "ok":
             self.result = value
-            self.succeeded.emit(value)
+            emit(self.succeeded, value)
         elif what == "cancelled":
             self.was_cancelled = True
         else:
             self.error = value
-            self.failed.emit(value)
-        self.finished.emit()
+            emit(self.failed, value)
+        emit(self.finished)
 
 
-class _Task(QRunnable):
-    def __init__(self, fn: Callable[[Operation], Any], op: Operation):
-        super().__init__()
-        self.fn = fn
-        self.op = op
-        self.setAutoDelete(True)
+def _task(fn: Callable[[Operation], Any], op: Operation) -> Callable[[], None]:
+    # A plain callable for QThreadPool.start: a Python QRunnable subclass with autoDelete has
+    # crashed PySide 6.12 at interpreter exit (a reference counted twice).
+    return lambda: _run(fn, op)
 
-    def run(self) -> None:
-        op = self.op
-        try:
-            if op.cancelled:
-                raise Cancelled()
-            result = self.fn(op)
-        except Cancelled:
-            op._deliver.emit("cancelled", None)
-        except BaseException as exc:  # noqa: BLE001 - every error goes back to the GUI thread
-            op._deliver.emit("error", exc)
-        else:
-            op._deliver.emit("ok", result)
+
+def _run(fn: Callable[[Operation], Any], op: Operation) -> None:
+    try:
+        if op.cancelled:
+            raise Cancelled()
+        result = fn(op)
+    except Cancelled:
+        op._finish("cancelled", None)
+    except BaseException as exc:  # noqa: BLE001 - every error goes back to the GUI thread
+        op._finish("error", exc)
+    else:
+        op._finish("ok", result)
 
 
 class Operations(QObject):
@@ -163,13 +171,13 @@ class Operations(QObject):
         op.failed.connect(on_error if on_error is not None else self._default_error)
         op.finished.connect(lambda op=op: self._finished(op))
         self._active.add(op)
-        self.busy_changed.emit(len(self._active))
-        self._pools[kind].start(_Task(fn, op))
+        emit(self.busy_changed, len(self._active))
+        self._pools[kind].start(_task(fn, op))
         return op
 
     def _finished(self, op: Operation) -> None:
         self._active.discard(op)
-        self.busy_changed.emit(len(self._active))
+        emit(self.busy_changed, len(self._active))
 
     def _default_error(self, exc: BaseException) -> None:
         if self._present_error is not None:
@@ -215,7 +223,7 @@ class BatchDrainer(QObject):
         self._queue.append(item)
         if not self._armed.is_set():
             self._armed.set()
-            self._wake.emit()
+            emit(self._wake)
 
     def pending(self) -> int:
         return len(self._queue)

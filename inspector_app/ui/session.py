@@ -6,6 +6,7 @@ Any key press, click or wheel turn in the app restarts the idle clock.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from .qtcompat import emit
 
 
 class OfficerSession(QObject):
@@ -45,7 +46,7 @@ class OfficerSession(QObject):
         self._vault = None
         self.locked_by_idle = False
         self._restart()
-        self.changed.emit(unlocked)
+        emit(self.changed, unlocked)
 
     def lock(self, *, idle: bool = False) -> None:
         if self._unlocked is None:
@@ -54,7 +55,7 @@ class OfficerSession(QObject):
         self._vault = None
         self.locked_by_idle = idle
         self._timer.stop()
-        self.changed.emit(None)
+        emit(self.changed, None)
 
     # --- idle ---
     def set_autolock_minutes(self, minutes: float) -> None:

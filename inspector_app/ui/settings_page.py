@@ -15,6 +15,7 @@ from inspector_app.domain.messages import InspectorError
 from . import services
 from .i18n import define, tr
 from .widgets import buddy, note, title
+from .qtcompat import emit
 
 TITLE = define("ui.set.title", "设置", "Settings")
 INTRO = define(
@@ -143,7 +144,7 @@ class SettingsPage(QWidget):
             self.save_button.setEnabled(True)
             self.status.setText(tr(SAVED))
             self.ctx.session.set_autolock_minutes(values["autolock_minutes"])
-            self.nav.data_changed.emit("settings")
+            emit(self.nav.data_changed, "settings")
             if values["language"] != before and self.ctx.relaunch is not None:
                 self.ctx.relaunch()
 

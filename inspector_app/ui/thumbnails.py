@@ -13,6 +13,7 @@ from PySide6.QtGui import QImage, QPixmap
 
 from . import services
 from .operations import BatchDrainer
+from .qtcompat import emit
 
 log = logging.getLogger("inspector.ui")
 
@@ -87,4 +88,4 @@ class ThumbnailCache(QObject):
                     cb(pix)
                 except RuntimeError:  # the item it was for is gone
                     pass
-            self.ready.emit(sha)
+            emit(self.ready, sha)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy
+from .qtcompat import emit
 
 
 def title(text: str) -> QLabel:
@@ -47,7 +48,7 @@ class Debouncer(QObject):
     def flush(self) -> None:
         if self._timer.isActive():
             self._timer.stop()
-            self.fire.emit()
+            emit(self.fire)
 
     @property
     def pending(self) -> bool:
