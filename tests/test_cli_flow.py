@@ -225,3 +225,37 @@ def test_validate_names_file_item_and_field(cli, tmp_path):
     code, out, err = cli("catalogue", "import", str(broken), "--id", "x", "--title", "t",
                          "--issuer", "i", "--scope", "s", "--version", "2026", expect=None)
     assert code in (1, 2) and "Traceback" not in err and broken.name in err
+
+
+def test_a_reinspection_closes_findings_it_reviews(demo_cli, tmp_path):
+    code = _key_production_enterprise(demo_cli)
+    first = _new(demo_cli, code)
+    f1 = demo_cli.json("finding", "add", first, "--item", "reg-1", "--grade", "general", "--deadline", "2099-01-31",
+                       "--text", "未建立危险化学品管理档案")["id"]
+    f2 = demo_cli.json("finding", "add", first, "--item", "reg-3", "--grade", "general", "--deadline", "2099-02-28",
+                       "--text", "警示标志缺失")["id"]
+    _, _, err = demo_cli("inspection", "review", _new(demo_cli, code), "--finding", f1, "--result", "rectified", expect=1)
+    assert "尚未签名" in err
+    demo_cli("inspection", "sign", first)
+    assert {f["id"] for f in demo_cli.json("finding", "open")} == {f1, f2}
+    review = _new(demo_cli, code)
+    demo_cli("inspection", "review", review, "--finding", f1, "--result", "rectified", "--note", "已建档")
+    demo_cli("inspection", "review", review, "--finding", f2, "--result", "not-rectified")
+    # an unsigned review closes nothing yet
+    assert {f["id"] for f in demo_cli.json("finding", "open")} == {f1, f2}
+    record = demo_cli.json("inspection", "sign", review)["record"]
+    assert [f["id"] for f in demo_cli.json("finding", "open", "--enterprise", code)] == [f2]
+    bundle = tmp_path / "review.zip"
+    demo_cli("export", record, "-o", str(bundle))
+    import zipfile
+
+    payload = json.loads(zipfile.ZipFile(bundle).read("record.json"))
+    first_record = demo_cli.json("inspection", "show", first)["record"]
+    assert payload["reviews"] == [
+        {"finding": f1, "record": first_record, "result": "rectified", "note": "已建档"},
+        {"finding": f2, "record": first_record, "result": "not-rectified", "note": ""},
+    ]
+    other = next(e["code"] for e in demo_cli.json("enterprise", "list", "--limit", "500") if e["code"] != code)
+    _, _, err = demo_cli("inspection", "review", _new(demo_cli, other), "--finding", f2, "--result", "rectified",
+                         expect=2)
+    assert "不是本企业的隐患" in err

@@ -5,7 +5,7 @@ from ..domain.inspection import GRADE_LABELS, RESULT_LABELS
 from ..domain.catalogue import UNKNOWN_CATALOGUE
 from ..domain.messages import InspectorError
 from ..store import evidence as evidence_store
-from ..store import inspections
+from ..store import inspections, reviews
 from .common import emit, table, workspace
 
 
@@ -34,6 +34,13 @@ def register(sub) -> None:
     show.add_argument("id")
     show.set_defaults(handler=show_)
 
+    rv = s.add_parser("review", help="整改复查：在本次检查中记录以前隐患的整改情况")
+    rv.add_argument("id", help="本次（复查）检查编号")
+    rv.add_argument("--finding", required=True, help="以前已签名记录中的隐患编号")
+    rv.add_argument("--result", required=True, help="rectified（已整改）| not-rectified（未整改）")
+    rv.add_argument("--note", default="", help="复查情况说明")
+    rv.set_defaults(handler=review_)
+
     f = sub.add_parser("finding", help="隐患")
     fs = f.add_subparsers(dest="action", required=True)
     add = fs.add_parser("add", help="登记隐患（该检查项即记为“不符合”）")
@@ -46,6 +53,9 @@ def register(sub) -> None:
     add.add_argument("--self-reported", action="store_true", help="企业自查自报、正在整改期内")
     add.add_argument("--evidence", action="append", default=[], metavar="SHA256", help="已导入证据的 sha256")
     add.set_defaults(handler=finding_add)
+    op = fs.add_parser("open", help="尚未复查整改的隐患，按整改期限排列（逾期、临期标明）")
+    op.add_argument("--enterprise", default=None)
+    op.set_defaults(handler=finding_open)
 
 
 def _catalogues(ws, specs: list[str]):
@@ -140,6 +150,8 @@ def show_(args) -> int:
                           "repeat_of": f.repeat_of, "self_reported": f.self_reported,
                           "evidence": v.evidence.get(f.id, [])} for f in v.findings],
             "evidence": v.evidence.get("", []),
+            "reviews": [{"finding": r.finding_id, "record": r.record_hash, "result": r.result, "note": r.note}
+                        for r in reviews.of_inspection(session, i.id)],
             "sign_blockers": v.blockers(),
         }
 
@@ -155,4 +167,33 @@ def show_(args) -> int:
             return "\n".join(lines)
 
         emit(args, data, text)
+    return 0
+
+
+def review_(args) -> int:
+    with workspace(args) as ws, ws.store.write() as session:
+        row = reviews.review(session, args.id, args.finding, args.result, args.note)
+        ws.audit(session, "edit", f"inspection:{row.inspection_id}",
+                 {"op": "review", "finding": row.finding_id, "record": row.record_hash, "result": row.result})
+    data = {"inspection": row.inspection_id, "finding": row.finding_id, "record": row.record_hash, "result": row.result}
+    emit(args, data, f"隐患 {row.finding_id[:8]}：{'已整改' if row.result == 'rectified' else '未整改'}")
+    return 0
+
+
+def finding_open(args) -> int:
+    from datetime import date
+
+    from ..domain.inspection import deadline_state
+    with workspace(args) as ws, ws.store.read() as session:
+        rows = reviews.open_findings(session, args.enterprise)
+        today = date.today()
+        data = []
+        for f in rows:
+            state = deadline_state(f.id, date.fromisoformat(f.deadline) if f.deadline else None, today)
+            data.append({"id": f.id, "enterprise": f.enterprise_code, "item": f.item_id, "grade": f.grade,
+                         "deadline": f.deadline, "state": state.status, "days_left": state.days_left,
+                         "repeat_offence": f.repeat_offence, "description": f.description})
+    labels = {"overdue": "已逾期", "due-soon": "临期", "open": "未到期", "no-deadline": "无期限"}
+    emit(args, data, lambda: table([[d["id"][:8], d["enterprise"], d["deadline"] or "—", labels[d["state"]],
+                                      d["description"][:30]] for d in data]) or "（没有未整改的隐患）")
     return 0

@@ -129,14 +129,15 @@ class ItemState:
     finding_count: int
 
 
-def sign_blockers(inspectors: list[str], items: list[ItemState], status: str) -> list[str]:
-    """Why an inspection cannot be signed yet, in Chinese; empty when it can."""
+def sign_blockers(inspectors: list[str], items: list[ItemState], status: str, reviews: int = 0) -> list[str]:
+    """Why an inspection cannot be signed yet, in Chinese; empty when it can. A re-inspection
+    (整改复查) that only reviews earlier findings has something to sign."""
     reasons: list[str] = []
     if status == "signed":
         reasons.append("已签名")
     if len(set(inspectors)) < MIN_INSPECTORS:
         reasons.append(f"执法人员不少于两名（当前 {len(set(inspectors))} 名）")
-    if not any(i.result != "not-checked" for i in items):
+    if not reviews and not any(i.result != "not-checked" for i in items):
         reasons.append("尚未检查任何项目")
     for item in items:
         if item.result == "violation" and item.finding_count == 0:

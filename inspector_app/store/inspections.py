@@ -205,13 +205,14 @@ class InspectionView:
     items: list[models.InspectionItem]
     findings: list[models.Finding]
     evidence: dict[str, list[str]]  # finding id ("" for the inspection itself) -> evidence shas
+    reviews: int = 0  # earlier findings this inspection reviews (整改复查)
 
     def blockers(self) -> list[str]:
         counts: dict[str, int] = {}
         for f in self.findings:
             counts[f.item_id] = counts.get(f.item_id, 0) + 1
         states = [rules.ItemState(i.item_id, i.result, counts.get(i.item_id, 0)) for i in self.items]
-        return rules.sign_blockers(list(self.inspection.inspectors), states, self.inspection.status)
+        return rules.sign_blockers(list(self.inspection.inspectors), states, self.inspection.status, self.reviews)
 
 
 def view(session: Session, inspection_id: str) -> InspectionView:
@@ -227,7 +228,9 @@ def view(session: Session, inspection_id: str) -> InspectionView:
     evidence: dict[str, list[str]] = {}
     for link in session.scalars(select(models.EvidenceLink).where(models.EvidenceLink.inspection_id == inspection.id)):
         evidence.setdefault(link.finding_id, []).append(link.sha256)
-    return InspectionView(inspection, list(items), list(findings), evidence)
+    reviewed = session.scalar(select(func.count()).select_from(models.Review)
+                              .where(models.Review.inspection_id == inspection.id))
+    return InspectionView(inspection, list(items), list(findings), evidence, reviewed)
 
 
 def list_rows(session: Session, enterprise_code: str | None = None) -> list[models.Inspection]:

@@ -177,3 +177,15 @@ class IssuedNumber(Base):
     record_hash: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String)
     issued_at: Mapped[str] = mapped_column(String)
+
+
+class Review(Base):
+    """A re-inspection's verdict on a finding of an earlier signed record (整改复查)."""
+
+    __tablename__ = "reviews"
+    inspection_id: Mapped[str] = mapped_column(ForeignKey("inspections.id"), primary_key=True)
+    finding_id: Mapped[str] = mapped_column(String, primary_key=True)
+    record_hash: Mapped[str] = mapped_column(String(64))
+    result: Mapped[str] = mapped_column(String)  # rectified | not-rectified
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[str] = mapped_column(String)

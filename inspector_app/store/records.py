@@ -18,6 +18,7 @@ from inspector_app.domain.messages import InspectorError, define
 
 from . import enterprises, inspections, models, officers
 from . import quiz as quiz_store
+from . import reviews
 from .audit_log import head as audit_head
 from .clock import now_iso
 
@@ -91,6 +92,8 @@ def build_payload(session: Session, inspection_id: str, *, device_id: str, ended
         "evidence": [_evidence_entry(r) for r in evidence_rows],
         "quiz": quiz_store.for_record(i.quiz),
         "amends": {"record": i.amends, "reason": i.amend_reason or ""} if i.amends else None,
+        "reviews": [{"finding": r.finding_id, "record": r.record_hash, "result": r.result, "note": r.note}
+                    for r in reviews.of_inspection(session, i.id)],
         "audit_head": {"device": device_id, "seq": head[0], "hash": head[1]},
     }
 
@@ -212,6 +215,8 @@ def amend(ws, ref: str, reason: str) -> models.Inspection:
             for sha in shas:
                 session.add(models.EvidenceLink(sha256=sha, inspection_id=row.id,
                                                 finding_id=finding_ids.get(finding_id, "")))
+        for r in reviews.of_inspection(session, old.inspection.id):
+            session.add(models.Review(**{c: getattr(r, c) for c in _columns(models.Review)} | {"inspection_id": row.id}))
         ws.audit(session, "edit", f"inspection:{row.id}", {"op": "amend", "amends": record.hash, "reason": reason})
     return row
 

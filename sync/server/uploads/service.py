@@ -3,12 +3,14 @@
 State lives in the database (``uploads``: acknowledged offset, declared length and sha256, owner);
 bytes live in ``<data dir>/uploads/<id>.part``. The rules that make a cut or a crash harmless:
 
-* the offset in the database is the *acknowledged* length: it is written only after the part file
-  was fsynced, and it is what HEAD answers;
+* the offset in the database is the *acknowledged* length: it is written only after the chunk's
+  bytes are in the part file, and it is what HEAD answers;
 * a PATCH first truncates the part file to that offset, so bytes written before a crash but never
-  acknowledged are dropped and re-sent;
-* a PATCH without Upload-Checksum that the client cuts keeps what arrived (fsync, then the new
-  offset); with Upload-Checksum an incomplete or mismatching chunk is dropped whole (460);
+  acknowledged are dropped and re-sent; a part file found *shorter* than its offset (a power loss
+  before the kernel wrote it: the file is not fsynced per chunk) sends the client back to its real
+  length;
+* a PATCH without Upload-Checksum that the client cuts keeps what arrived (then the new offset);
+  with Upload-Checksum an incomplete or mismatching chunk is dropped whole (460);
 * when the last byte arrives the server computes the sha256 of the whole blob itself (on the fly
   while receiving when one process saw every byte in order, else by re-reading the part file) and
   commits the file to the blob store under that hash only when it equals the declared one; a
