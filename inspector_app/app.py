@@ -38,9 +38,9 @@ def _data_dir(args) -> Path:
         return Path(tempfile.mkdtemp(prefix="inspector-smoke-"))
     if os.environ.get("INSPECTOR_DATA_DIR"):
         return Path(os.environ["INSPECTOR_DATA_DIR"])
-    from inspector_app.ui.settings_page import saved_data_dir
+    from inspector_app.ui import user_settings
 
-    saved = saved_data_dir()
+    saved = user_settings.data_dir()
     if saved:
         return Path(saved)
     from inspector_app.paths import default_data_dir
@@ -59,40 +59,54 @@ def _install_qt_translations(app, lang: str) -> None:
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
 
 
-def build(ws, *, frame_input=None, errors=None):
-    """The services and the main window for a workspace (tests build the app the same way)."""
-    from inspector_app.ui import services
+def make_shell(errors=None):
+    """The services that need no data folder, and the main window showing its lock screen."""
+    from inspector_app.ui.app_events import AppEvents
     from inspector_app.ui.context import AppContext
     from inspector_app.ui.errors import ErrorPresenter, install_logging
     from inspector_app.ui.main_window import MainWindow
     from inspector_app.ui.operations import Operations
+    from inspector_app.ui.qtcompat import guard_singletons
+
+    guard_singletons()
+    if errors is None:
+        errors = ErrorPresenter(install_logging(Path(tempfile.gettempdir())))
+    ops = Operations(present_error=errors)
+    events = AppEvents(ops)  # installed by attach_workspace: nothing to watch before
+    ctx = AppContext(ws=None, ops=ops, session=None, errors=errors)
+    ctx.extra["events"] = events
+    window = MainWindow(ctx)
+    holder = {"window": window}
+    ctx.extra["window"] = lambda: holder.get("window")
+    ctx.extra["holder"] = holder
+    errors.parent = lambda: holder.get("window")
+    return ctx, window
+
+
+def attach_workspace(ctx, ws, *, frame_input=None) -> None:
+    """Everything that works on the data folder, then the pages of the window."""
+    from inspector_app.ui import services
     from inspector_app.ui.session import OfficerSession
     from inspector_app.ui.thumbnails import ThumbnailCache
     from PySide6.QtWidgets import QApplication
 
-    if errors is None:
-        errors = ErrorPresenter(install_logging(ws.data_dir))
-    ops = Operations(present_error=errors)
+    ctx.ws = ws
+    QApplication.instance().installEventFilter(ctx.extra["events"])
     minutes = services.setting(ws, "autolock_minutes")
-    session = OfficerSession(ws, services.DEFAULT_AUTOLOCK_MINUTES if minutes is None else minutes)
-    from inspector_app.ui.app_events import AppEvents
-
-    events = AppEvents(ops)
-    QApplication.instance().installEventFilter(events)
-    events.activity.connect(session.poke)
-    ctx = AppContext(ws=ws, ops=ops, session=session, errors=errors)
-    ctx.extra["events"] = events
-    ctx.extra["thumbnails"] = ThumbnailCache(ws, ops, session)
+    ctx.session = OfficerSession(ws, services.DEFAULT_AUTOLOCK_MINUTES if minutes is None else minutes)
+    ctx.extra["events"].activity.connect(ctx.session.poke)
+    ctx.extra["thumbnails"] = ThumbnailCache(ws, ctx.ops, ctx.session)
     try:
         from inspector_app.capture.service import CaptureService
 
-        ctx.capture = CaptureService(ws, ops, session, frame_input=frame_input)
+        ctx.capture = CaptureService(ws, ctx.ops, ctx.session, frame_input=frame_input)
     except ImportError:  # QtMultimedia missing from the installed wheels
         ctx.capture = None
-    holder = {}
+    holder = ctx.extra["holder"]
 
     def relaunch() -> None:
         from inspector_app.ui.i18n import set_language
+        from inspector_app.ui.main_window import MainWindow
 
         set_language(services.setting(ws, "language") or "zh")
         old = holder.get("window")
@@ -101,7 +115,6 @@ def build(ws, *, frame_input=None, errors=None):
         app.setQuitOnLastWindowClosed(False)
         window = MainWindow(ctx)
         holder["window"] = window
-        errors.parent = lambda: holder.get("window")
         if old is not None:
             window.restoreGeometry(old.saveGeometry())
             old.hide()
@@ -110,11 +123,25 @@ def build(ws, *, frame_input=None, errors=None):
         app.setQuitOnLastWindowClosed(quit_on_close)
 
     ctx.relaunch = relaunch
-    window = MainWindow(ctx)
-    holder["window"] = window
-    errors.parent = lambda: holder.get("window")
-    ctx.extra["window"] = lambda: holder.get("window")
+    holder["window"].attach()
+
+
+def build(ws, *, frame_input=None, errors=None):
+    """The services and the main window on an open workspace (tests, --smoke and tools/ build the
+    app this way; main() does the same in two steps, showing the window before the store opens)."""
+    from inspector_app.ui.errors import ErrorPresenter, install_logging
+
+    if errors is None:
+        errors = ErrorPresenter(install_logging(ws.data_dir))
+    ctx, window = make_shell(errors)
+    attach_workspace(ctx, ws, frame_input=frame_input)
     return ctx, window
+
+
+def _saved_language() -> str | None:
+    from inspector_app.ui import user_settings
+
+    return user_settings.language()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     errors = ErrorPresenter(install_logging(data_dir))
     errors.install_hooks()
 
+    from inspector_app.ui.qtcompat import guard_singletons
+
+    guard_singletons()  # PySide 6.12 on Python 3.11: see ui/qtcompat.py
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -145,39 +175,65 @@ def main(argv: list[str] | None = None) -> int:
     from inspector_app.domain.messages import InspectorError
     from inspector_app.ui.i18n import error_text, set_language
 
-    set_language(os.environ.get("INSPECTOR_LANG") or "zh")
-    try:
-        from inspector_app.workspace import Workspace
+    if args.smoke:
+        set_language(os.environ.get("INSPECTOR_LANG") or "zh")
+        try:
+            from inspector_app.workspace import Workspace
 
-        ws = Workspace(data_dir)
-    except InspectorError as exc:  # store.newer_version, store.unreadable …
-        text = error_text(exc)
-        if args.smoke or args.startup_probe:
-            print(text, file=sys.stderr)
-        else:
-            QMessageBox.critical(None, "Inspector", text)
-        return 1
+            ws = Workspace(data_dir)
+        except InspectorError as exc:  # store.newer_version, store.unreadable …
+            print(error_text(exc), file=sys.stderr)
+            return 1
+        return _smoke(ws, errors)
 
-    from inspector_app.ui import services
-
-    lang = os.environ.get("INSPECTOR_LANG") or services.setting(ws, "language") or "zh"
+    # The window and its lock screen first; the data folder opens in the background (the store's
+    # imports and checks take most of a second), and the pages are built when it is open.
+    lang = os.environ.get("INSPECTOR_LANG") or _saved_language() or "zh"
     set_language(lang)
     _install_qt_translations(app, "zh" if lang == "zh" else "en")
-    if args.smoke:
-        return _smoke(ws, errors)
-    ctx, window = build(ws, errors=errors)
+    ctx, window = make_shell(errors)
     window.show()
+    state = {"code": 0, "ws": None}
     if args.startup_probe:
         from PySide6.QtCore import QTimer
 
-        def ready() -> None:
-            print(f"READY {time.perf_counter() - _T0:.4f}", flush=True)
+        QTimer.singleShot(0, lambda: print(f"READY {time.perf_counter() - _T0:.4f}", flush=True))
+
+    def opened(ws) -> None:
+        from inspector_app.ui import services
+
+        state["ws"] = ws
+        attach_workspace(ctx, ws)
+        stored = os.environ.get("INSPECTOR_LANG") or services.setting(ws, "language") or "zh"
+        if stored != lang:
+            ctx.relaunch()
+        if args.startup_probe:
+            print(f"STORE {time.perf_counter() - _T0:.4f}", flush=True)
             app.quit()
 
-        QTimer.singleShot(0, ready)
+    def failed(exc) -> None:
+        if isinstance(exc, InspectorError):  # store.newer_version, store.unreadable …
+            text = error_text(exc)
+            if args.startup_probe:
+                print(text, file=sys.stderr)
+            else:
+                QMessageBox.critical(window, "Inspector", text)
+        else:
+            errors(exc)
+        state["code"] = 1
+        app.exit(1)
+
+    def open_workspace(op):
+        from inspector_app.workspace import Workspace
+
+        return Workspace(data_dir)
+
+    ctx.ops.run(open_workspace, kind="write", on_done=opened, on_error=failed, label="open")
     code = app.exec()
-    ws.close()
-    return code
+    ctx.ops.wait_for_workers()
+    if state["ws"] is not None:
+        state["ws"].close()
+    return code or state["code"]
 
 
 def _smoke(ws, errors) -> int:

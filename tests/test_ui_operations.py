@@ -7,7 +7,9 @@ import time
 
 from PySide6.QtCore import QThread
 
+import ui_fixtures  # noqa: F401 - applies the PySide reference guard
 from inspector_app.domain.messages import InspectorError
+from inspector_app.store import db  # noqa: F401 - defines store.newer_version
 from inspector_app.ui.operations import BatchDrainer, Operations
 
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtPrintSupport import QPrinter
 from sqlalchemy import select

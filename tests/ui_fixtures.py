@@ -14,6 +14,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from inspector_app.ui.qtcompat import guard_singletons
+
+guard_singletons()  # PySide 6.12 on Python 3.11 drops references to None: see inspector_app/ui/qtcompat.py
 PASSPHRASE = "demo"
 
 

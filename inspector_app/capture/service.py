@@ -16,14 +16,18 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
-from PySide6.QtMultimedia import (
-    QAudioInput, QCamera, QImageCapture, QMediaCaptureSession, QMediaDevices, QMediaRecorder,
-)
 
 from inspector_app.ui.i18n import define, tr
 
-from . import formats, ingest
-from inspector_app.ui.qtcompat import emit
+from . import ingest
+
+# QtMultimedia (and the FFmpeg libraries it loads) is imported on first use, not at start-up.
+
+
+def _mm():
+    from PySide6 import QtMultimedia
+
+    return QtMultimedia
 
 log = logging.getLogger("inspector.capture")
 
@@ -66,12 +70,12 @@ class CaptureService(QObject):
         self.session = session
         self.frame_input = frame_input
         self.work_dir = ingest.capture_dir(ws.data_dir)
-        self.capture_session: QMediaCaptureSession | None = None
-        self.camera: QCamera | None = None
-        self.recorder: QMediaRecorder | None = None
-        self.image_capture: QImageCapture | None = None
-        self.audio_input: QAudioInput | None = None
-        self.choice: formats.Choice | None = None
+        self.capture_session = None
+        self.camera = None
+        self.recorder = None
+        self.image_capture = None
+        self.audio_input = None
+        self.choice = None
         self.started_at: datetime | None = None
         self.source = "quick-record"
         self._path: Path | None = None
@@ -85,35 +89,38 @@ class CaptureService(QObject):
 
     # --- what is there ---
     def has_camera(self) -> bool:
-        return bool(QMediaDevices.videoInputs())
+        return bool(_mm().QMediaDevices.videoInputs())
 
     def can_capture(self) -> bool:
         return self.frame_input is not None or self.has_camera()
 
     @property
     def recording(self) -> bool:
-        return self.recorder is not None and self.recorder.recorderState() == QMediaRecorder.RecorderState.RecordingState
+        return self.recorder is not None and \
+            self.recorder.recorderState() == _mm().QMediaRecorder.RecorderState.RecordingState
 
     def _ensure_session(self) -> bool:
         if self.capture_session is not None:
             return True
         if not self.can_capture():
             return False
-        self.capture_session = QMediaCaptureSession(self)
+        mm = _mm()
+        QMediaDevices = mm.QMediaDevices
+        self.capture_session = mm.QMediaCaptureSession(self)
         if self.frame_input is not None:
             self.capture_session.setVideoFrameInput(self.frame_input)
         else:
-            self.camera = QCamera(QMediaDevices.defaultVideoInput(), self)
-            self.camera.errorOccurred.connect(lambda _e, text: emit(self.message, tr(CAMERA_ERROR, reason=text)))
+            self.camera = mm.QCamera(QMediaDevices.defaultVideoInput(), self)
+            self.camera.errorOccurred.connect(lambda _e, text: self.message.emit(tr(CAMERA_ERROR, reason=text)))
             self.capture_session.setCamera(self.camera)
-            self.image_capture = QImageCapture(self)
+            self.image_capture = mm.QImageCapture(self)
             self.image_capture.imageSaved.connect(self._photo_saved)
-            self.image_capture.errorOccurred.connect(lambda _i, _e, text: emit(self.message, tr(CAMERA_ERROR, reason=text)))
+            self.image_capture.errorOccurred.connect(lambda _i, _e, text: self.message.emit(tr(CAMERA_ERROR, reason=text)))
             self.capture_session.setImageCapture(self.image_capture)
         if QMediaDevices.audioInputs():
-            self.audio_input = QAudioInput(self)
+            self.audio_input = mm.QAudioInput(self)
             self.capture_session.setAudioInput(self.audio_input)
-        self.recorder = QMediaRecorder(self)
+        self.recorder = mm.QMediaRecorder(self)
         self.capture_session.setRecorder(self.recorder)
         self.recorder.recorderStateChanged.connect(self._state_changed)
         self.recorder.errorOccurred.connect(self._recorder_error)
@@ -122,7 +129,7 @@ class CaptureService(QObject):
     def camera_description(self) -> str:
         if self.frame_input is not None:
             return "QVideoFrameInput"
-        return QMediaDevices.defaultVideoInput().description()
+        return _mm().QMediaDevices.defaultVideoInput().description()
 
     # --- the viewfinder (camera window) ---
     def attach_viewfinder(self, video_widget) -> bool:
@@ -152,11 +159,13 @@ class CaptureService(QObject):
         if self.recording:
             return True
         if not self._ensure_session():
-            emit(self.message, tr(NO_CAMERA))
+            self.message.emit(tr(NO_CAMERA))
             return False
+        from . import formats
+
         self.choice = formats.choose(with_audio=self.audio_input is not None)
         if self.choice is None:
-            emit(self.message, tr(NO_FORMAT))
+            self.message.emit(tr(NO_FORMAT))
             return False
         if self.camera is not None:
             self.camera.start()
@@ -164,23 +173,25 @@ class CaptureService(QObject):
         self.started_at = datetime.now().astimezone()
         self._path = self.work_dir / f"{source}-{self.started_at:%Y%m%d-%H%M%S}{self.choice.suffix}"
         self.recorder.setMediaFormat(self.choice.media_format)
-        self.recorder.setQuality(QMediaRecorder.Quality.NormalQuality)
+        self.recorder.setQuality(_mm().QMediaRecorder.Quality.NormalQuality)
         self.recorder.setOutputLocation(QUrl.fromLocalFile(str(self._path)))
         self.recorder.record()
         return True
 
     def stop_recording(self) -> None:
-        if self.recorder is not None and self.recorder.recorderState() != QMediaRecorder.RecorderState.StoppedState:
+        if self.recorder is not None and \
+                self.recorder.recorderState() != _mm().QMediaRecorder.RecorderState.StoppedState:
             self.recorder.stop()
 
     def _state_changed(self, state) -> None:
+        QMediaRecorder = _mm().QMediaRecorder
         recording = state == QMediaRecorder.RecorderState.RecordingState
         if recording:
             self.elapsed.start()
             self._tick()
         else:
             self.elapsed.stop()
-        emit(self.recording_changed, recording)
+        self.recording_changed.emit(recording)
         if state == QMediaRecorder.RecorderState.StoppedState and self.started_at is not None:
             self._finished()
 
@@ -188,7 +199,7 @@ class CaptureService(QObject):
         if self.started_at is None:
             return
         seconds = int((datetime.now().astimezone() - self.started_at).total_seconds())
-        emit(self.message, tr(RECORDING, time=f"{seconds // 60:02d}:{seconds % 60:02d}"))
+        self.message.emit(tr(RECORDING, time=f"{seconds // 60:02d}:{seconds % 60:02d}"))
 
     def _finished(self) -> None:
         location = self.recorder.actualLocation().toLocalFile() or (str(self._path) if self._path else "")
@@ -206,12 +217,12 @@ class CaptureService(QObject):
 
     def _recorder_error(self, _error, text: str) -> None:
         log.warning("recorder error: %s", text)
-        emit(self.message, tr(FAILED, reason=text))
+        self.message.emit(tr(FAILED, reason=text))
 
     # --- photos ---
     def take_photo(self) -> bool:
         if not self._ensure_session() or self.image_capture is None:
-            emit(self.message, tr(NO_CAMERA))
+            self.message.emit(tr(NO_CAMERA))
             return False
         stamp = datetime.now().astimezone()
         path = self.work_dir / f"photo-{stamp:%Y%m%d-%H%M%S-%f}.jpg"
@@ -231,7 +242,7 @@ class CaptureService(QObject):
         if not files:
             return
         if officer is None:
-            emit(self.message, tr(SAVED_LOCKED))
+            self.message.emit(tr(SAVED_LOCKED))
             return
         ws = self.ws
         for path in files:
@@ -244,10 +255,10 @@ class CaptureService(QObject):
         self._importing.discard(str(path))
         self.last_imported.append(captured)
         if captured.kind == "photo":
-            emit(self.message, tr(PHOTO_IMPORTED))
+            self.message.emit(tr(PHOTO_IMPORTED))
         else:
-            emit(self.message, tr(IMPORTED, codec=captured.note.get("video_codec") or "?"))
-        emit(self.imported, captured.sha256)
+            self.message.emit(tr(IMPORTED, codec=captured.note.get("video_codec") or "?"))
+        self.imported.emit(captured.sha256)
 
     def _import_failed(self, path: Path, exc) -> None:
         self._importing.discard(str(path))

@@ -8,7 +8,6 @@ import time
 
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QDialog
-from .qtcompat import emit
 
 _ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel, QEvent.Type.TouchBegin}
 
@@ -27,8 +26,8 @@ class AppEvents(QObject):
             now = time.monotonic()
             if now - self._last > 0.5:
                 self._last = now
-                emit(self.activity)
+                self.activity.emit()
         elif kind == QEvent.Type.Hide and isinstance(obj, QDialog) and obj.isWindow():
             parent = obj.parentWidget()
-            emit(self.dialog_closed, parent.window() if parent is not None else None)
+            self.dialog_closed.emit(parent.window() if parent is not None else None)
         return False

@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QImage, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
-    QDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QSplitter, QVBoxLayout, QWidget,
+    QDialog, QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QSplitter, QVBoxLayout,
 )
 
 from inspector_app.domain.messages import InspectorError, define as define_message
@@ -35,7 +35,7 @@ except ImportError:  # pragma: no cover - depends on the installed wheels
 TITLE = define("ui.docs.title", "文书预览与打印", "Documents: preview and print")
 RENDERING = define("ui.docs.rendering", "正在生成文书（{done}/{total}）…", "Rendering the documents ({done}/{total})…")
 READY = define("ui.docs.ready", "已生成 {count} 份文书，保存在 {folder}", "{count} documents rendered, saved in {folder}")
-DOC_ROW = define("ui.docs.row", "{title}\n{number} · 共 {pages} 页", "{title}\n{number} · {pages} pages")
+DOC_ROW = define("ui.docs.row", "{title}\n{number} · 共 {pages} 页", "{title}\n{number} · pages: {pages}")
 NO_NUMBER = define("ui.docs.no_number", "无编号", "no number")
 PRINT = define("ui.docs.print", "打印本份(&P)", "&Print this one")
 PRINT_ALL = define("ui.docs.print_all", "全部打印(&A)", "Print &all")

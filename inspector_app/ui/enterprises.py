@@ -9,14 +9,13 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListView, QPushButton,
+    QAbstractItemView, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListView, QPushButton,
     QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from . import labels, services
 from .i18n import define, tr
 from .widgets import Debouncer, buddy, note, title
-from .qtcompat import emit
 
 TITLE = define("ui.ent.title", "企业（一企一档）", "Enterprises")
 SEARCH = define("ui.ent.search", "搜索(&S)", "&Search")
@@ -62,8 +61,9 @@ REPEAT = define("ui.ent.repeat", "屡查屡犯", "Repeat offence")
 SELF_REPORTED = define("ui.ent.self_reported", "自查自报", "Self-reported")
 REPEAT_NOTE = define(
     "ui.ent.repeat_note",
-    "标红的隐患为屡查屡犯：同一检查事项在该企业的以往检查中也曾发现。",
-    "Findings in red are repeat offences: the same item was found at an earlier inspection of this enterprise.",
+    "标红的检查事项在该企业不止一次检查中发现问题；“屡查屡犯”标记在再次发现的隐患上。",
+    "Items in red were found at more than one inspection of this enterprise; the later findings are marked "
+    "as repeat offences.",
 )
 
 
@@ -157,7 +157,7 @@ class EnterpriseSearch(QWidget):
         self.box.returnPressed.connect(self._enter)
         self.box.installEventFilter(self)
         self.view.selectionModel().currentChanged.connect(self._current)
-        self.view.activated.connect(lambda idx: emit(self.activated, self.model.data(idx, EnterpriseListModel.CodeRole)))
+        self.view.activated.connect(lambda idx: self.activated.emit(self.model.data(idx, EnterpriseListModel.CodeRole)))
         self.run_search()
 
     def run_search(self) -> None:
@@ -186,7 +186,7 @@ class EnterpriseSearch(QWidget):
 
     def _current(self, current: QModelIndex, _previous=None) -> None:
         if current.isValid():
-            emit(self.chosen, self.model.data(current, EnterpriseListModel.CodeRole))
+            self.chosen.emit(self.model.data(current, EnterpriseListModel.CodeRole))
 
     def current_code(self) -> str | None:
         index = self.view.currentIndex()
@@ -217,11 +217,10 @@ class EnterpriseFileView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.heading = title(tr(CHOOSE))
-        self.heading.setObjectName("enterpriseName")
         layout.addWidget(self.heading)
         self.new_button = QPushButton(tr(NEW_INSPECTION))
         self.new_button.setObjectName("newInspectionForEnterprise")
-        self.new_button.clicked.connect(lambda: self.code and emit(self.nav.new_inspection, self.code))
+        self.new_button.clicked.connect(lambda: self.code and self.nav.new_inspection.emit(self.code))
         self.new_button.setEnabled(False)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -301,7 +300,7 @@ class EnterpriseFileView(QWidget):
         red = QBrush(QColor("#fde7e9"))
         for r, fd in enumerate(f.findings):
             marks = []
-            if fd.repeat_offence or fd.item_id in repeat:
+            if fd.repeat_offence:
                 marks.append(tr(REPEAT))
             if fd.self_reported:
                 marks.append(tr(SELF_REPORTED))
@@ -319,7 +318,7 @@ class EnterpriseFileView(QWidget):
     def _open_inspection(self, item) -> None:
         value = item.data(Qt.ItemDataRole.UserRole)
         if value:
-            emit(self.nav.open_inspection, value)
+            self.nav.open_inspection.emit(value)
 
 
 class EnterprisesPage(QWidget):

@@ -17,6 +17,7 @@ LOG_NAME = "inspector-app-errors.log"
 log = logging.getLogger("inspector.app")
 
 TITLE = define("ui.error.title", "无法完成", "Could not complete")
+OK = define("ui.ok", "确定", "OK")
 INTERNAL_TITLE = define("ui.error.internal_title", "内部错误", "Internal error")
 INTERNAL_LOGGED = define(
     "ui.error.internal_logged",
@@ -69,6 +70,7 @@ class ErrorPresenter:
                           tr(INTERNAL_TITLE if internal else TITLE), text, QMessageBox.StandardButton.Ok,
                           self.parent())
         box.setObjectName("errorBox")
+        box.button(QMessageBox.StandardButton.Ok).setText(tr(OK))
         box.finished.connect(lambda _=0, b=box: self._boxes.remove(b) if b in self._boxes else None)
         self._boxes.append(box)
         box.open()

@@ -13,7 +13,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, Qt, QUrl, Sig
 from PySide6.QtGui import QColor, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QFileDialog, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem, QProgressDialog,
-    QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
+    QPushButton, QSizePolicy, QVBoxLayout, QWidget,
 )
 
 from inspector_app.domain.messages import InspectorError
@@ -23,7 +23,6 @@ from .home import kind_text
 from .i18n import define, language, tr
 from .shortcuts import keys
 from .widgets import buddy, note, title
-from .qtcompat import emit
 
 TITLE = define("ui.ev.title", "证据", "Evidence")
 SHOW = define("ui.ev.show", "显示(&W)", "Sho&w")
@@ -170,7 +169,7 @@ class EvidenceGridModel(QAbstractListModel):
         i = self._index.get(sha)
         if i is not None and i < self._shown:
             idx = self.index(i)
-            emit(self.dataChanged, idx, idx, [Qt.ItemDataRole.DecorationRole])
+            self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
 
 
 class EvidencePage(QWidget):
@@ -238,9 +237,11 @@ class EvidencePage(QWidget):
         total = self.model.load(unassigned=bool(self.filter.currentData()))
         if locked:
             self.status.setText(tr(LOCKED))
+        elif self.last_report is not None:
+            pass  # the outcome of the last import stays readable
         elif total == 0:
             self.status.setText(tr(EMPTY))
-        elif self.last_report is None:
+        else:
             self.status.setText(tr(COUNT, count=total))
         for b in self.buttons.values():
             b.setEnabled(not locked)
@@ -320,12 +321,15 @@ class EvidencePage(QWidget):
         if reasons:
             text += "\n" + "\n".join(reasons[:5])
         self.status.setText(text)
-        emit(self.nav.data_changed, "evidence")
+        self.nav.data_changed.emit("evidence")
 
     def _import_failed(self, exc) -> None:
         self.ctx.errors(exc)
 
     def _import_finished(self) -> None:
+        if self.import_op is not None and self.import_op.was_cancelled:  # stopped before the first file
+            self.last_report = []
+            self.status.setText(tr(IMPORT_CANCELLED, new=0))
         if self.progress is not None:
             self.progress.close()
             self.progress.deleteLater()
@@ -344,7 +348,7 @@ class EvidencePage(QWidget):
             return
         dialog = AttachDialog(self.ctx, rows, self)
         dialog.attached.connect(lambda n: (self.status.setText(tr(ATTACH_DONE, count=n)),
-                                           emit(self.nav.data_changed, "evidence"), self.refresh()))
+                                           self.nav.data_changed.emit("evidence"), self.refresh()))
         dialog.open()
         self.attach_dialog = dialog
 
@@ -430,7 +434,7 @@ class AttachDialog(QDialog):
         self.ctx.ops.run(work, kind="write", on_done=self._done, on_error=self._failed, label="attach")
 
     def _done(self, n: int) -> None:
-        emit(self.attached, n)
+        self.attached.emit(n)
         self.accept()
 
     def _failed(self, exc) -> None:

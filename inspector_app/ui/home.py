@@ -6,13 +6,12 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QGridLayout, QGroupBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget,
+    QGridLayout, QGroupBox, QListWidget, QListWidgetItem, QVBoxLayout, QWidget,
 )
 
 from . import services
 from .i18n import define, tr
 from .widgets import note, title
-from .qtcompat import emit
 
 TITLE = define("ui.home.title", "首页", "Home")
 LOADING = define("ui.home.loading", "正在载入…", "Loading…")
@@ -36,12 +35,12 @@ NO_UNASSIGNED = define("ui.home.no_unassigned", "所有证据都已关联到检�
 DRAFT_ITEM = define(
     "ui.home.draft_item",
     "{name}\n{date} 开始 · 已检查 {checked}/{total} 项 · 隐患 {findings} 项",
-    "{name}\nstarted {date} · {checked} of {total} items checked · {findings} findings",
+    "{name}\nstarted {date} · {checked} of {total} items checked · findings: {findings}",
 )
 DRAFT_LATE = define(
     "ui.home.draft_late",
     "{name}\n{date} 开始 · 已检查 {checked}/{total} 项 · 隐患 {findings} 项 · 检查已超过一个月，隐患须在一个月内录入",
-    "{name}\nstarted {date} · {checked} of {total} items checked · {findings} findings · over a month since the "
+    "{name}\nstarted {date} · {checked} of {total} items checked · findings: {findings} · over a month since the "
     "check: hazards must be entered within a month",
 )
 OVERDUE_ITEM = define(
@@ -88,6 +87,7 @@ class HomePage(QWidget):
         grid.addWidget(self._group(tr(UNASSIGNED), self.unassigned), 1, 0)
         self.sync = note(tr(SYNC_STATE))
         self.sync.setObjectName("syncState")
+        self.sync.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         grid.addWidget(self._group(tr(SYNC), self.sync), 1, 1)
         grid.setRowStretch(0, 3)
         grid.setRowStretch(1, 2)
@@ -99,17 +99,18 @@ class HomePage(QWidget):
     def _open_inspection(self, item) -> None:
         value = item.data(Qt.ItemDataRole.UserRole)
         if value:
-            emit(self.nav.open_inspection, value)
+            self.nav.open_inspection.emit(value)
 
     def _open_evidence(self, item) -> None:
         if item.data(Qt.ItemDataRole.UserRole):
-            emit(self.nav.show_page, "evidence")
+            self.nav.show_page.emit("evidence")
 
     def _list(self, name: str) -> QListWidget:
         w = QListWidget()
         w.setObjectName(name)
         w.setWordWrap(True)
         w.setTextElideMode(Qt.TextElideMode.ElideNone)
+        w.setSpacing(3)
         return w
 
     def _group(self, text: str, *widgets) -> QGroupBox:
@@ -144,6 +145,8 @@ class HomePage(QWidget):
             self.drafts.addItem(item)
         if not summary.drafts:
             self._empty(self.drafts, tr(NO_DRAFTS))
+        else:
+            self.drafts.setCurrentRow(0)
         self.deadlines.clear()
         for f in summary.deadlines:
             code = OVERDUE_ITEM if f.status == "overdue" else SOON_ITEM

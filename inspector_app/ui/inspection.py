@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
@@ -26,7 +26,6 @@ from .enterprises import EnterpriseSearch
 from .i18n import define, error_text, tr
 from .shortcuts import keys
 from .widgets import Debouncer, buddy, note, title
-from .qtcompat import emit
 
 # --- new inspection ---
 NEW_TITLE = define("ui.new.title", "新建检查", "New inspection")
@@ -78,6 +77,8 @@ COL_FINDINGS = define("ui.insp.col.findings", "隐患", "Findings")
 MAJOR_MARK = define("ui.insp.major_mark", "【重大隐患判定项】", "[major hazard criterion] ")
 DRAFT_MARK = define("ui.insp.draft_mark", "（有未保存完的隐患草稿）", " (unfinished finding draft)")
 D_CONTENT = define("ui.insp.d.content", "检查内容", "What is checked")
+D_SOURCE = define("ui.insp.d.source", "目录 {catalogue} 第 {seq} 项（{item}）", "Catalogue {catalogue}, row {seq} ({item})")
+PROGRESS = define("ui.insp.progress", "已检查 {checked}/{total} 项。", "{checked} of {total} items checked. ")
 D_CHECK_BASIS = define("ui.insp.d.check_basis", "检查依据", "Legal basis of the check")
 D_ENFORCEMENT = define("ui.insp.d.enforcement", "执法依据", "Legal basis for enforcement")
 D_NONE = define("ui.insp.d.none", "（目录未列）", "(none listed in the catalogue)")
@@ -274,7 +275,7 @@ class NewInspectionDialog(QDialog):
             kind="write", on_done=self._created, on_error=self._failed, label="new inspection")
 
     def _created(self, inspection_id: str) -> None:
-        emit(self.created, inspection_id)
+        self.created.emit(inspection_id)
         self.accept()
 
     def _failed(self, exc) -> None:
@@ -306,7 +307,7 @@ class ChecklistModel(QAbstractTableModel):
                 and self.state.id == state.id:
             self.state = state
             self.drafts = set(drafts)
-            emit(self.dataChanged, self.index(0, 0), self.index(len(state.items) - 1, len(self.COLUMNS) - 1))
+            self.dataChanged.emit(self.index(0, 0), self.index(len(state.items) - 1, len(self.COLUMNS) - 1))
             return
         self.beginResetModel()
         self.state = state
@@ -319,7 +320,7 @@ class ChecklistModel(QAbstractTableModel):
         from dataclasses import replace
 
         self.state.items[row] = replace(item, result=result)
-        emit(self.dataChanged, self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
 
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() or self.state is None else len(self.state.items)
@@ -339,7 +340,7 @@ class ChecklistModel(QAbstractTableModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
-                return str(item.seq)
+                return str(index.row() + 1)
             if col == 1:
                 text = (tr(MAJOR_MARK) if item.major_hazard else "") + item.matter
                 if item.item_id in self.drafts:
@@ -353,7 +354,7 @@ class ChecklistModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.BackgroundRole and item.result in self._COLOURS:
             return QBrush(QColor(self._COLOURS[item.result]))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return item.content
+            return tr(D_SOURCE, catalogue=item.catalogue_id, seq=item.seq, item=item.item_id) + "\n" + item.content
         if role == self.ItemRole:
             return item.item_id
         return None
@@ -472,15 +473,16 @@ class InspectionPage(QWidget):
         s = self.state
         self.header.setText(tr(HEADER, name=s.enterprise_name, place=s.place, started=s.started_at[:16].replace("T", " "),
                                officers="、".join(o.name for o in s.inspectors), status=labels.status(s.status)))
+        progress = tr(PROGRESS, checked=sum(1 for i in s.items if i.result != "not-checked"), total=len(s.items))
         if s.status == "signed":
             self.blockers.setObjectName("ok")
             self.blockers.setText(tr(SIGNED, hash=s.record_hash or ""))
         elif s.blockers:
             self.blockers.setObjectName("warning")
-            self.blockers.setText(tr(CANNOT_SIGN, reasons="；".join(s.blockers)))
+            self.blockers.setText(progress + tr(CANNOT_SIGN, reasons="；".join(s.blockers)))
         else:
             self.blockers.setObjectName("ok")
-            self.blockers.setText(tr(CAN_SIGN))
+            self.blockers.setText(progress + tr(CAN_SIGN))
         self.blockers.style().unpolish(self.blockers)
         self.blockers.style().polish(self.blockers)
         self._set_enabled(True)
@@ -517,7 +519,8 @@ class InspectionPage(QWidget):
 
         major = html.escape(tr(MAJOR_MARK)) if it.major_hazard else ""
         self.detail.setHtml(
-            f"<h3>{it.seq}. {major}{html.escape(it.matter)}</h3>"
+            f"<h3>{row + 1}. {major}{html.escape(it.matter)}</h3>"
+            f"<p>{html.escape(tr(D_SOURCE, catalogue=it.catalogue_id, seq=it.seq, item=it.item_id))}</p>"
             f"<p><b>{html.escape(tr(D_CONTENT))}</b></p><p>{html.escape(it.content)}</p>"
             f"<p><b>{html.escape(tr(D_CHECK_BASIS))}</b></p>{cites(it.check_basis)}"
             f"<p><b>{html.escape(tr(D_ENFORCEMENT))}</b></p>{cites(it.enforcement_basis)}")
@@ -587,7 +590,7 @@ class InspectionPage(QWidget):
             self.select_row(self.table.currentIndex().row() + 1)
 
     def _finding_saved(self, _finding_id: str) -> None:
-        emit(self.nav.data_changed, "inspection")
+        self.nav.data_changed.emit("inspection")
 
     def flush(self) -> None:
         """Before the window closes or locks: an open editor keeps its draft."""
@@ -610,7 +613,7 @@ class InspectionPage(QWidget):
     def _signed(self, record_hash: str) -> None:
         self._sign_flow = None
         self.reload()
-        emit(self.nav.data_changed, "inspection")
+        self.nav.data_changed.emit("inspection")
         self.documents()
 
     def documents(self) -> None:
@@ -660,7 +663,7 @@ class EvidenceList(QListWidget):
         files = self._local_files(event)
         if files:
             event.acceptProposedAction()
-            emit(self.files_dropped, files)
+            self.files_dropped.emit(files)
 
 
 class FindingEditor(QDialog):
@@ -682,6 +685,9 @@ class FindingEditor(QDialog):
         layout = QVBoxLayout(self)
         head = title(tr(F_ITEM, seq=item.seq, matter=item.matter))
         layout.addWidget(head)
+        content = note(item.content)
+        content.setObjectName("itemContent")
+        layout.addWidget(content)
         if item.major_hazard:
             layout.addWidget(note(tr(F_MAJOR_ITEM), "warning"))
         self.restored = note(tr(F_RESTORED), "ok")
@@ -881,7 +887,7 @@ class FindingEditor(QDialog):
         parent = self.parent()
         nav = getattr(parent, "nav", None)
         if nav is not None:
-            emit(nav.data_changed, "evidence")
+            nav.data_changed.emit("evidence")
 
     def pick_from_vault(self) -> None:
         picker = VaultPicker(self.ctx, exclude=set(self.evidence), parent=self)
@@ -919,7 +925,7 @@ class FindingEditor(QDialog):
 
     def _saved(self, finding_id: str) -> None:
         self.saved_id = finding_id
-        emit(self.saved, finding_id)
+        self.saved.emit(finding_id)
         self.accept()
 
     def _failed(self, exc) -> None:
@@ -1005,5 +1011,5 @@ class VaultPicker(QDialog):
                 picked.append(self._rows[item.data(Qt.ItemDataRole.UserRole)])
         if not picked and self.list.currentItem() is not None:
             picked = [self._rows[self.list.currentItem().data(Qt.ItemDataRole.UserRole)]]
-        emit(self.chosen, picked)
+        self.chosen.emit(picked)
         self.accept()

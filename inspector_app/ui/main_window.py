@@ -5,18 +5,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
-    QApplication, QDialog, QFrame, QHBoxLayout, QLabel, QListWidget, QMainWindow, QStackedWidget, QVBoxLayout, QWidget,
+    QApplication, QDialog, QFrame, QHBoxLayout, QLabel, QListWidget, QMainWindow, QStackedWidget, QWidget,
 )
 
-from . import services, shortcuts
-from .enterprises import EnterprisesPage
-from .evidence import EvidencePage
-from .home import HomePage
+from . import shortcuts
 from .i18n import define, tr
-from .inspection import InspectionPage, NewInspectionDialog
 from .navigator import Navigator
-from .settings_page import SettingsPage
 from .unlock import LockPage
+
+# The pages (and through them the store and SQLAlchemy) are imported by attach(), once the data
+# folder is open, so that the window can show before.
 
 APP_TITLE = define("ui.app.title", "危险化学品安全执法检查", "Hazardous chemicals enforcement inspection")
 TITLE_WITH = define("ui.app.title_with", "{app} — {name}", "{app} — {name}")
@@ -47,6 +45,8 @@ PAGE_NAMES = ["home", "enterprises", "inspection", "evidence", "settings"]
 
 class MainWindow(QMainWindow):
     def __init__(self, ctx, parent=None):
+        """The window and its lock screen need no store: they show at once, and the pages are
+        built by attach() when app.py has opened the data folder (in the background)."""
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("mainWindow")
@@ -54,10 +54,47 @@ class MainWindow(QMainWindow):
         self.nav = Navigator(self)
         self.dialogs: list[QDialog] = []
         self._dirty: set[str] = set()
-        # --- screens ---
+        self.attached = False
         self.root = QStackedWidget()
         self.lock_page = LockPage(ctx)
         self.root.addWidget(self.lock_page)
+        self.setCentralWidget(self.root)
+        bar = self.statusBar()
+        self.officer_label = QLabel(tr(LOCKED))
+        self.officer_label.setObjectName("officerLabel")
+        bar.addPermanentWidget(self.officer_label)
+        self.recording = QFrame()
+        self.recording.setObjectName("recording")
+        rl = QHBoxLayout(self.recording)
+        rl.setContentsMargins(0, 0, 0, 0)
+        self.recording_label = QLabel("")
+        self.recording_label.setObjectName("recordingLabel")
+        rl.addWidget(self.recording_label)
+        self.recording.hide()
+        bar.addPermanentWidget(self.recording)
+        self.busy = QLabel("")
+        self.busy.setObjectName("busyLabel")
+        bar.addPermanentWidget(self.busy)
+        ctx.ops.busy_changed.connect(self._busy)
+        self.actions_ = {}
+        self._build_menus()
+        self._set_unlocked_actions(False)
+        self.resize(QSize(1280, 820))
+        if ctx.ws is not None:
+            self.attach()
+
+    def attach(self) -> None:
+        """Build the pages on the opened data folder and wire them to the session."""
+        if self.attached:
+            return
+        from .enterprises import EnterprisesPage
+        from .evidence import EvidencePage
+        from .home import HomePage
+        from .inspection import InspectionPage
+        from .settings_page import SettingsPage
+
+        ctx = self.ctx
+        self.attached = True
         work = QWidget()
         wl = QHBoxLayout(work)
         self.page_list = QListWidget()
@@ -78,30 +115,7 @@ class MainWindow(QMainWindow):
         wl.addWidget(self.pages, 1)
         self.root.addWidget(work)
         self.work = work
-        self.setCentralWidget(self.root)
         self.page_list.currentRowChanged.connect(self._page_changed)
-        # --- status bar ---
-        bar = self.statusBar()
-        self.officer_label = QLabel(tr(LOCKED))
-        self.officer_label.setObjectName("officerLabel")
-        bar.addPermanentWidget(self.officer_label)
-        self.recording = QFrame()
-        self.recording.setObjectName("recording")
-        rl = QHBoxLayout(self.recording)
-        rl.setContentsMargins(0, 0, 0, 0)
-        self.recording_label = QLabel("")
-        self.recording_label.setObjectName("recordingLabel")
-        rl.addWidget(self.recording_label)
-        self.recording.hide()
-        bar.addPermanentWidget(self.recording)
-        self.busy = QLabel("")
-        self.busy.setObjectName("busyLabel")
-        bar.addPermanentWidget(self.busy)
-        ctx.ops.busy_changed.connect(lambda n: self.busy.setText(tr(BUSY, count=n) if n else ""))
-        # --- actions and menus ---
-        self.actions_ = {}
-        self._build_menus()
-        # --- wiring ---
         self.nav.show_page.connect(self.show_page)
         self.nav.open_inspection.connect(self.open_inspection)
         self.nav.open_enterprise.connect(self.open_enterprise)
@@ -111,14 +125,20 @@ class MainWindow(QMainWindow):
         if ctx.capture is not None:
             ctx.capture.recording_changed.connect(self._recording_changed)
             ctx.capture.message.connect(self._capture_message)
-            ctx.capture.imported.connect(lambda _sha: self._data_changed("evidence"))
-        self.resize(QSize(1280, 820))
-        # When a dialog closes, give the keyboard back to this window (some platforms leave no
+            ctx.capture.imported.connect(self._capture_imported)
+        # When a dialog closes, give the keyboard back to its window (some platforms leave no
         # window active, and an inspector typing on would type into nothing).
         events = ctx.extra.get("events")
         if events is not None:
             events.dialog_closed.connect(self._dialog_closed)
+        self.lock_page.reload()
         self._session_changed(ctx.session.officer)
+
+    def _busy(self, n: int) -> None:
+        self.busy.setText(tr(BUSY, count=n) if n else "")
+
+    def _capture_imported(self, _sha: str) -> None:
+        self._data_changed("evidence")
 
     # --- menus ---
     def _build_menus(self) -> None:
@@ -152,6 +172,7 @@ class MainWindow(QMainWindow):
         return action
 
     def _set_unlocked_actions(self, on: bool) -> None:
+        on = on and self.attached
         for action in self.actions_.values():
             if not action.property("always"):
                 action.setEnabled(on)
@@ -172,6 +193,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(tr(TITLE_WITH, app=tr(APP_TITLE), name=unlocked.name))
         self._set_unlocked_actions(True)
         self.root.setCurrentWidget(self.work)
+        from . import services
+
         last = services.setting(self.ctx.ws, services.LAST_INSPECTION)
         resumed = False
         if last and self.inspection.inspection_id is None:
@@ -211,15 +234,18 @@ class MainWindow(QMainWindow):
                 w.reject()
 
     def lock(self) -> None:
-        self.ctx.session.lock()
+        if self.ctx.session is not None:
+            self.ctx.session.lock()
 
     def switch_officer(self) -> None:
+        if self.ctx.session is None:
+            return
         self.ctx.session.lock()
         self.lock_page.prepare(switch=True)
 
     # --- pages ---
     def show_page(self, name: str) -> None:
-        if self.ctx.session.officer is None:
+        if not self.attached or self.ctx.session.officer is None:
             return
         row = PAGE_NAMES.index(name)
         if self.page_list.currentRow() != row:
@@ -267,15 +293,17 @@ class MainWindow(QMainWindow):
         self.enterprises.show_enterprise(code)
 
     def open_inspection(self, inspection_id: str) -> None:
-        if self.ctx.session.officer is None:
+        if not self.attached or self.ctx.session.officer is None:
             return
         self.inspection.open(inspection_id)
         self.show_page("inspection")
         self.inspection.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def new_inspection(self, code: str = "") -> None:
-        if self.ctx.session.officer is None:
+        if not self.attached or self.ctx.session.officer is None:
             return
+        from .inspection import NewInspectionDialog
+
         dialog = NewInspectionDialog(self.ctx, code or None, self)
         dialog.created.connect(self.open_inspection)
         dialog.created.connect(lambda _id: self._data_changed("inspection"))
@@ -287,17 +315,23 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _evidence_do(self, method: str) -> None:
+        if not self.attached:
+            return
         self.show_page("evidence")
         getattr(self.evidence, method)()
 
     # --- capture ---
     def quick_record(self) -> None:
+        if not self.attached:
+            return
         if self.ctx.capture is None:
             self.ctx.errors.show(tr(NO_CAMERA_MODULE))
             return
         self.ctx.capture.toggle_quick_record()
 
     def open_camera(self) -> None:
+        if not self.attached:
+            return
         if self.ctx.capture is None:
             self.ctx.errors.show(tr(NO_CAMERA_MODULE))
             return
@@ -319,7 +353,8 @@ class MainWindow(QMainWindow):
 
     # --- closing: nothing is lost ---
     def closeEvent(self, event) -> None:
-        self.inspection.flush()
+        if self.attached:
+            self.inspection.flush()
         if self.ctx.capture is not None:
             self.ctx.capture.shutdown()
         self.ctx.ops.cancel_all()

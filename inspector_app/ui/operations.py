@@ -32,7 +32,6 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Qt, Signal, Slot
-from .qtcompat import emit
 
 log = logging.getLogger("inspector.ui")
 
@@ -88,12 +87,12 @@ class Operation(QObject):
             if self._progress_pending:
                 return
             self._progress_pending = True
-        emit(self._deliver, "progress")
+        self._deliver.emit("progress")
 
     # --- on the GUI thread ---
     def _finish(self, what: str, value: Any) -> None:  # from the worker
         self._outcome = value
-        emit(self._deliver, what)
+        self._deliver.emit(what)
 
     @Slot(str)
     def _on_deliver(self, what: str) -> None:
@@ -101,19 +100,19 @@ class Operation(QObject):
             with self._lock:
                 payload, self._progress_pending = self._latest, False
             if not self.done:
-                emit(self.progressed, payload)
+                self.progressed.emit(payload)
             return
         value, self._outcome = self._outcome, None
         self.done = True
         if what == "ok":
             self.result = value
-            emit(self.succeeded, value)
+            self.succeeded.emit(value)
         elif what == "cancelled":
             self.was_cancelled = True
         else:
             self.error = value
-            emit(self.failed, value)
-        emit(self.finished)
+            self.failed.emit(value)
+        self.finished.emit()
 
 
 def _task(fn: Callable[[Operation], Any], op: Operation) -> Callable[[], None]:
@@ -171,13 +170,13 @@ class Operations(QObject):
         op.failed.connect(on_error if on_error is not None else self._default_error)
         op.finished.connect(lambda op=op: self._finished(op))
         self._active.add(op)
-        emit(self.busy_changed, len(self._active))
+        self.busy_changed.emit(len(self._active))
         self._pools[kind].start(_task(fn, op))
         return op
 
     def _finished(self, op: Operation) -> None:
         self._active.discard(op)
-        emit(self.busy_changed, len(self._active))
+        self.busy_changed.emit(len(self._active))
 
     def _default_error(self, exc: BaseException) -> None:
         if self._present_error is not None:
@@ -223,7 +222,7 @@ class BatchDrainer(QObject):
         self._queue.append(item)
         if not self._armed.is_set():
             self._armed.set()
-            emit(self._wake)
+            self._wake.emit()
 
     def pending(self) -> int:
         return len(self._queue)

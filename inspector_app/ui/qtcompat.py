@@ -1,60 +1,53 @@
 """Work-arounds for the Qt for Python version in use, in one place.
 
-PySide 6.12 on Python 3.11 returns the bool of ``SignalInstance.emit()`` and ``.disconnect()``
-without taking a reference for the caller, so every call from Python drops one reference to the
-``True`` or ``False`` singleton; after a few hundred emits the interpreter aborts
-("deallocating True or False"). Python 3.12+ makes those singletons immortal, which hides it.
-``emit`` and ``disconnect`` here give the reference back when (and only when) a probe at import
-shows the drift, so they are safe on fixed versions too. Every Python-side emit in the app goes
-through them; signals Qt emits from C++ are not affected.
+PySide 6.12.0 on Python 3.11 hands ``None`` (and, from ``SignalInstance.emit()`` and
+``.disconnect()``, ``True``/``False``) back to Python without the reference the caller owns: every
+such call drops one reference to the singleton. ``QWidget.parentWidget()`` returning None 20,000
+times, or a few thousand signal emits, and the interpreter aborts with "deallocating None"
+(tests/test_ui_app.py::test_singletons_survive_pyside shows it). Python 3.12 made the singletons
+immortal, which hides the bug there.
+
+``guard_singletons()`` gives those three singletons a reserve of 2**40 references once, at start-up,
+so no session can ever use them up; objects other than the singletons are not affected (checked in
+the same test). It does nothing on Python 3.12+ or when the installed PySide does not drop
+references. Remove it once the pinned PySide is fixed (the test then reports it as unneeded).
 """
 from __future__ import annotations
 
 import ctypes
 import sys
 
-from PySide6.QtCore import QObject, Signal
-
-_incref = ctypes.pythonapi.Py_IncRef
-_incref.argtypes = [ctypes.py_object]
-_incref.restype = None
+RESERVE = 1 << 40
+_applied = False
 
 
-class _Probe(QObject):
-    signal = Signal()
+def drops_references() -> bool:
+    """Does this PySide drop a reference to None on a call that returns None?"""
+    from PySide6.QtCore import QObject
+
+    probe = QObject()
+    before = sys.getrefcount(None)
+    for _ in range(64):
+        probe.parent()
+    return sys.getrefcount(None) < before - 32
 
 
-def _drifts() -> bool:
-    probe = _Probe()
-    before = sys.getrefcount(True), sys.getrefcount(False)
-    for _ in range(8):
-        probe.signal.emit()
-    after = sys.getrefcount(True), sys.getrefcount(False)
-    lost = (before[0] - after[0]) + (before[1] - after[1])
-    if lost >= 8:  # give back what the probe itself took
-        for _ in range(before[0] - after[0]):
-            _incref(True)
-        for _ in range(before[1] - after[1]):
-            _incref(False)
+def guard_singletons() -> bool:
+    """Apply the reserve (once); returns whether it is in force."""
+    global _applied
+    if _applied:
         return True
-    return False
-
-
-BROKEN_BOOL_RETURN = _drifts()
-
-
-def emit(signal, *args):
-    result = signal.emit(*args)
-    if BROKEN_BOOL_RETURN and isinstance(result, bool):
-        _incref(result)
-    return result
+    if sys.version_info >= (3, 12) or not drops_references():
+        return False
+    for singleton in (None, True, False):
+        ctypes.c_ssize_t.from_address(id(singleton)).value += RESERVE
+    _applied = True
+    return True
 
 
 def disconnect(signal, *slot) -> bool:
+    """Disconnect without raising when the connection is already gone."""
     try:
-        result = signal.disconnect(*slot)
+        return bool(signal.disconnect(*slot))
     except (RuntimeError, TypeError):
         return False
-    if BROKEN_BOOL_RETURN and isinstance(result, bool):
-        _incref(result)
-    return bool(result)

@@ -63,11 +63,10 @@ def set_ui_setting(ws, key: str, value) -> None:
 
 
 def county_settings(ws):
-    from inspector_app.documents import CountySettings
+    from inspector_app.store import documents as document_store
 
-    values = read_settings(ws)
-    return CountySettings(**{k: (values.get(k) or "") for k in COUNTY_KEYS},
-                          server_url=values.get("server_url") or None)
+    with ws.store.read() as session:
+        return document_store.county_settings(ws, session)
 
 
 # ------------------------------------------------------------------------------------ officers
@@ -603,83 +602,29 @@ def document_kinds(payload: dict) -> list[str]:
     return kinds
 
 
-def _device_slot(ws, session) -> int:
-    from inspector_app.domain.numbering import check_slot, slot_from_device_id
-
-    value = ws.setting(session, "device_slot")
-    return check_slot(int(value)) if value else slot_from_device_id(ws.device_id)
-
-
-def issue_number(ws, session, *, kind: str, prefix: str, short_name: str, record_hash: str, year: int) -> str:
-    """The number of a document of this record: the one already issued (a reprint keeps it), or the
-    next free one of the device's blocks (domain/numbering.py), recorded as issued."""
-    from inspector_app.domain.numbering import NumberBlock, format_number, local_block, next_number
-
-    issued = session.scalar(select(models.IssuedNumber).where(
-        models.IssuedNumber.record_hash == record_hash, models.IssuedNumber.kind == kind))
-    if issued is not None:
-        return issued.text
-    blocks = [NumberBlock(b.prefix, b.year, b.start, b.end, b.source, "")
-              for b in session.scalars(select(models.NumberBlock).where(
-                  models.NumberBlock.prefix == prefix, models.NumberBlock.year == year))]
-    blocks.append(local_block(prefix, year, _device_slot(ws, session), ws.device_id))
-    used = set(session.scalars(select(models.IssuedNumber.n).where(
-        models.IssuedNumber.prefix == prefix, models.IssuedNumber.year == year)))
-    n = next_number(blocks, used, kind_prefix=prefix, year=year)
-    text = format_number(short_name, prefix, year, n)
-    from inspector_app.store.clock import now_iso
-
-    session.add(models.IssuedNumber(prefix=prefix, year=year, n=n, text=text, record_hash=record_hash, kind=kind,
-                                    issued_at=now_iso()))
-    ws.audit(session, "print", f"record:{record_hash}", {"op": "number", "kind": kind, "number": text})
-    return text
-
-
 def render_documents(ws, inspection_id: str, out_dir: Path, *, vault=None, kinds: list[str] | None = None,
                      op=None) -> list:
-    """Render the documents of a signed inspection (documents.render) into out_dir."""
-    from inspector_app.documents import load_template, render
+    """The documents of a signed inspection, each through store.documents.render_document (the one
+    place that issues numbers, reprints the same number, renders and audits; the CLI's doc render
+    uses it too)."""
     from inspector_app.domain.record import parse_record
+    from inspector_app.store.documents import render_document
     from inspector_app.store.records import find_record
 
-    settings = county_settings(ws)
-    from inspector_app.documents import check_settings
-
-    check_settings(settings)
     with ws.store.read() as session:
         row = find_record(session, inspection_id)
         payload = parse_record(row.payload)
         record_hash = row.hash
     wanted = kinds or document_kinds(payload)
-    year = date.today().year
-    numbers = {}
-    with ws.store.write() as session:
-        for kind in wanted:
-            template = load_template(kind)
-            if template.prefix:
-                numbers[kind] = issue_number(ws, session, kind=kind, prefix=template.prefix,
-                                             short_name=settings.short_name.strip(), record_hash=record_hash, year=year)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-
-    def photo(sha: str) -> bytes | None:
-        if vault is None:
-            return None
-        try:
-            return thumbnail_jpeg(ws, vault, sha)
-        except InspectorError:
-            return None
-
     results = []
     for i, kind in enumerate(wanted):
         if op is not None:
             op.check()
             op.report((i, len(wanted), kind))
-        results.append(render(kind, payload, record_hash=record_hash, signed=True, number=numbers.get(kind),
-                              settings=settings, out_path=out_dir / f"{kind}-{record_hash[:12]}.pdf", photos=photo))
-    with ws.store.write() as session:
-        ws.audit(session, "print", f"record:{record_hash}",
-                 {"op": "render", "kinds": wanted, "files": [r.path.name for r in results]})
+        results.append(render_document(ws, kind, record_hash, out_dir / f"{kind}-{record_hash[:12]}.pdf",
+                                       vault=vault))
     return results
 
 

@@ -6,7 +6,6 @@ Any key press, click or wheel turn in the app restarts the idle clock.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from .qtcompat import emit
 
 
 class OfficerSession(QObject):
@@ -46,7 +45,7 @@ class OfficerSession(QObject):
         self._vault = None
         self.locked_by_idle = False
         self._restart()
-        emit(self.changed, unlocked)
+        self.changed.emit(unlocked)
 
     def lock(self, *, idle: bool = False) -> None:
         if self._unlocked is None:
@@ -55,7 +54,7 @@ class OfficerSession(QObject):
         self._vault = None
         self.locked_by_idle = idle
         self._timer.stop()
-        emit(self.changed, None)
+        self.changed.emit(None)
 
     # --- idle ---
     def set_autolock_minutes(self, minutes: float) -> None:

@@ -4,18 +4,16 @@ the data folder. Everything but the data folder is kept in the store's settings 
 kept in the user's Qt settings and takes effect at the next start."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout,
     QWidget,
 )
 
-from inspector_app.domain.messages import InspectorError
 
-from . import services
+from . import services, user_settings
 from .i18n import define, tr
 from .widgets import buddy, note, title
-from .qtcompat import emit
 
 TITLE = define("ui.set.title", "设置", "Settings")
 INTRO = define(
@@ -44,13 +42,6 @@ LOCKED = define("ui.set.locked", "请先解锁。", "Unlock first.")
 LANG_ZH = define("ui.set.lang_zh", "简体中文", "Simplified Chinese")
 LANG_EN = define("ui.set.lang_en", "English（英语）", "English")
 
-QSETTINGS_ORG = "Inspector"
-QSETTINGS_APP = "Inspector"
-
-
-def saved_data_dir() -> str | None:
-    value = QSettings(QSETTINGS_ORG, QSETTINGS_APP).value("data_dir")
-    return str(value) if value else None
 
 
 class SettingsPage(QWidget):
@@ -144,7 +135,8 @@ class SettingsPage(QWidget):
             self.save_button.setEnabled(True)
             self.status.setText(tr(SAVED))
             self.ctx.session.set_autolock_minutes(values["autolock_minutes"])
-            emit(self.nav.data_changed, "settings")
+            user_settings.set_language(values["language"])
+            self.nav.data_changed.emit("settings")
             if values["language"] != before and self.ctx.relaunch is not None:
                 self.ctx.relaunch()
 
@@ -158,5 +150,5 @@ class SettingsPage(QWidget):
     def _change_dir(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, tr(DATA_DIR), str(self.ctx.ws.data_dir))
         if folder:
-            QSettings(QSETTINGS_ORG, QSETTINGS_APP).setValue("data_dir", folder)
+            user_settings.set_data_dir(folder)
             self.dir_note.setText(tr(DATA_DIR_SET, path=folder))

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout
+from PySide6.QtWidgets import (
+    QDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
+)
 
 from .i18n import define, tr
 
@@ -89,6 +91,7 @@ HELP_INTRO = define(
 COL_KEYS = define("ui.keys.col.keys", "按键", "Keys")
 COL_ACTION = define("ui.keys.col.action", "操作", "Action")
 COL_SCOPE = define("ui.keys.col.scope", "适用于", "Where")
+CLOSE = define("ui.close", "关闭", "Close")
 
 
 class ShortcutsDialog(QDialog):
@@ -116,7 +119,11 @@ class ShortcutsDialog(QDialog):
         table.resizeRowsToContents()
         self.table = table
         layout.addWidget(table)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        close = QPushButton(tr(CLOSE))
+        close.setObjectName("closeShortcuts")
+        close.clicked.connect(self.reject)
+        row.addWidget(close)
+        layout.addLayout(row)
         self.resize(760, 620)

@@ -18,7 +18,6 @@ from . import services
 from .i18n import define, tr
 from .operations import Cancelled
 from .widgets import buddy, note, title
-from .qtcompat import emit
 
 TITLE = define("ui.sign.title", "签名", "Sign")
 WHO = define("ui.sign.who", "请 {name}（证号 {cert}）签名", "{name} (certificate {cert}), please sign")
@@ -95,7 +94,7 @@ class SignFlow(QObject):
         error = ""
         while True:
             self._answered.clear()
-            emit(self._ask, cert, self.names.get(cert, cert), error)
+            self._ask.emit(cert, self.names.get(cert, cert), error)
             while not self._answered.wait(0.1):
                 op.check()
             if self._answer is None:
@@ -123,7 +122,7 @@ class SignFlow(QObject):
         self._answered.set()
 
     def _done(self, record_hash: str) -> None:
-        emit(self.signed, record_hash)
+        self.signed.emit(record_hash)
 
     def _failed(self, exc) -> None:
         self.ctx.errors(exc)

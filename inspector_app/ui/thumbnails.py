@@ -13,7 +13,6 @@ from PySide6.QtGui import QImage, QPixmap
 
 from . import services
 from .operations import BatchDrainer
-from .qtcompat import emit
 
 log = logging.getLogger("inspector.ui")
 
@@ -88,4 +87,4 @@ class ThumbnailCache(QObject):
                     cb(pix)
                 except RuntimeError:  # the item it was for is gone
                     pass
-            emit(self.ready, sha)
+            self.ready.emit(sha)

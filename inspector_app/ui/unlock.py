@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
 
 from inspector_app.domain.messages import InspectorError
 
-from . import services
 from .i18n import define, tr
 from .widgets import buddy, note, title
 
@@ -36,6 +35,7 @@ NO_OFFICERS = define(
     "(for a demo: inspector demo).",
 )
 OFFICER_ITEM = define("ui.unlock.officer_item", "{name}（证号 {cert}）", "{name} (certificate {cert})")
+OPENING = define("ui.unlock.opening", "正在打开数据文件夹…", "Opening the data folder…")
 
 
 class LockPage(QWidget):
@@ -44,6 +44,7 @@ class LockPage(QWidget):
         self.ctx = ctx
         self.setObjectName("lockPage")
         self._op = None
+        self._pending = False  # Enter pressed before the data folder was open
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         card = QFrame()
@@ -92,6 +93,12 @@ class LockPage(QWidget):
     def reload(self, select_next: bool = False) -> None:
         current = self.officer.currentData()
         self.officer.clear()
+        if self.ctx.ws is None:  # app.py is still opening the data folder
+            self.officer.addItem(tr(OPENING), None)
+            self.button.setEnabled(False)
+            return
+        from . import services
+
         officers = services.officers_list(self.ctx.ws)
         for o in officers:
             self.officer.addItem(tr(OFFICER_ITEM, name=o.name, cert=o.cert), o.cert)
@@ -104,6 +111,9 @@ class LockPage(QWidget):
         if select_next and current:
             index = (self.officer.findData(current) + 1) % len(officers)
         self.officer.setCurrentIndex(index)
+        if self._pending:
+            self._pending = False
+            self.unlock()
 
     def prepare(self, *, idle: bool = False, switch: bool = False) -> None:
         """Called when the screen is shown: clear the passphrase, focus where typing starts."""
@@ -121,6 +131,10 @@ class LockPage(QWidget):
         self.error.show()
 
     def unlock(self) -> None:
+        if self.ctx.ws is None:
+            self._pending = bool(self.passphrase.text())
+            self.busy.setVisible(self._pending)
+            return
         cert = self.officer.currentData()
         if not cert or (self._op is not None and not self._op.done):
             return
@@ -128,6 +142,8 @@ class LockPage(QWidget):
         self.error.hide()
         self.busy.show()
         self.button.setEnabled(False)
+        from . import services
+
         self._op = self.ctx.ops.run(lambda op: services.unlock(self.ctx.ws, cert, passphrase), kind="read",
                                     on_done=self._unlocked, on_error=self._failed, label="unlock")
 

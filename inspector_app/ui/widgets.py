@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy
-from .qtcompat import emit
 
 
 def title(text: str) -> QLabel:
@@ -23,10 +22,10 @@ def note(text: str = "", kind: str = "hint") -> QLabel:
 
 
 def buddy(text: str, widget) -> QLabel:
-    """A field label whose &-mnemonic (Alt+letter) moves the focus to the field."""
+    """A field label whose &-mnemonic (Alt+letter) moves the focus to the field. It does not wrap:
+    a form (WrapLongRows) puts the field under a long label instead of clipping it."""
     label = QLabel(text)
     label.setBuddy(widget)
-    label.setWordWrap(True)
     return label
 
 
@@ -48,7 +47,7 @@ class Debouncer(QObject):
     def flush(self) -> None:
         if self._timer.isActive():
             self._timer.stop()
-            emit(self.fire)
+            self.fire.emit()
 
     @property
     def pending(self) -> bool:
