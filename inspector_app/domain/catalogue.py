@@ -26,6 +26,7 @@ import jsonschema
 from ..paths import checklists_dir
 from .enterprise import KIND_ALL, KINDS
 from .messages import InspectorError, define
+from .schemas import inline_refs
 
 FORMAT = 1  # the format this code reads and writes; see _upgrade
 SCHEMA_FILE = "catalogue.schema.json"
@@ -425,7 +426,7 @@ def schema() -> dict:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(schema())
+    return jsonschema.Draft202012Validator(inline_refs(schema(), schema().get("$defs", {})))
 
 
 def check_catalogue_data(data: dict, *, file: str, file_name: str | None = None) -> list[CatalogueError]:

@@ -190,13 +190,19 @@ def home_summary(ws, today: date, *, soon_days: int = 7, limit: int = 200) -> Ho
             drafts.append(DraftRow(iid, code, name, started, int(checked or 0), int(total or 0), int(n_findings or 0),
                                    rules.entry_overdue(_day(started), today)))
         horizon = (today + timedelta(days=soon_days)).isoformat()
+        # Open hazards as store/reviews.py defines them (findings of signed records not reviewed
+        # as rectified by a signed later inspection), limited to those due by the horizon.
+        rectified = (select(models.Review.finding_id)
+                     .join(models.Inspection, models.Inspection.id == models.Review.inspection_id)
+                     .where(models.Review.result == "rectified", models.Inspection.status == "signed"))
         due_query = (
             select(models.Finding.id, models.Finding.inspection_id, models.Enterprise.name, models.Finding.item_id,
                    models.Finding.description, models.Finding.grade, models.Finding.deadline,
                    models.Finding.created_at, models.Inspection.started_at)
             .join(models.Inspection, models.Inspection.id == models.Finding.inspection_id)
             .join(models.Enterprise, models.Enterprise.code == models.Finding.enterprise_code)
-            .where(models.Finding.deadline.is_not(None), models.Finding.deadline <= horizon)
+            .where(models.Inspection.status == "signed", models.Finding.id.not_in(rectified),
+                   models.Finding.deadline.is_not(None), models.Finding.deadline <= horizon)
         )
         total_due = session.scalar(select(func.count()).select_from(due_query.subquery()))
         deadlines = []

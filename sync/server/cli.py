@@ -351,6 +351,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.set_defaults(handler=add_assignment_)
     a = admin.add_parser("uploads", parents=[common, where], help="列出上传（收到的字节数）")
     a.set_defaults(handler=uploads_)
+    from .users.cli import register as register_users
+
+    register_users(admin)
     return parser
 
 
