@@ -27,6 +27,11 @@ def register(sub) -> None:
     sign = s.add_parser("sign", help="全体执法人员签名（口令来自提示或 INSPECTOR_PASSPHRASE_<证号>）")
     sign.add_argument("id")
     sign.set_defaults(handler=sign_)
+    ad = s.add_parser("add-item", help="把自动选择时未列入的检查项加入本次检查")
+    ad.add_argument("id")
+    ad.add_argument("items", nargs="+", metavar="ITEM")
+    ad.add_argument("--catalogue", default=None, metavar="ID")
+    ad.set_defaults(handler=add_item_)
     ls = s.add_parser("list", help="列出检查")
     ls.add_argument("--enterprise", default=None)
     ls.set_defaults(handler=list_)
@@ -53,6 +58,17 @@ def register(sub) -> None:
     add.add_argument("--self-reported", action="store_true", help="企业自查自报、正在整改期内")
     add.add_argument("--evidence", action="append", default=[], metavar="SHA256", help="已导入证据的 sha256")
     add.set_defaults(handler=finding_add)
+    ed = fs.add_parser("edit", help="修改草稿中的隐患")
+    ed.add_argument("finding")
+    ed.add_argument("--text", default=None)
+    ed.add_argument("--location", default=None)
+    ed.add_argument("--grade", default=None)
+    ed.add_argument("--deadline", default=None)
+    ed.add_argument("--self-reported", default=None, choices=["yes", "no"])
+    ed.set_defaults(handler=finding_edit)
+    rm = fs.add_parser("remove", help="删除草稿中的隐患（证据仍保留在证据库）")
+    rm.add_argument("finding")
+    rm.set_defaults(handler=finding_remove)
     op = fs.add_parser("open", help="尚未复查整改的隐患，按整改期限排列（逾期、临期标明）")
     op.add_argument("--enterprise", default=None)
     op.set_defaults(handler=finding_open)
@@ -196,4 +212,35 @@ def finding_open(args) -> int:
     labels = {"overdue": "已逾期", "due-soon": "临期", "open": "未到期", "no-deadline": "无期限"}
     emit(args, data, lambda: table([[d["id"][:8], d["enterprise"], d["deadline"] or "—", labels[d["state"]],
                                       d["description"][:30]] for d in data]) or "（没有未整改的隐患）")
+    return 0
+
+
+def add_item_(args) -> int:
+    with workspace(args) as ws:
+        chosen = [ws.catalogues.locate(item, args.catalogue) for item in args.items]
+        with ws.store.write() as session:
+            added = inspections.add_items(session, args.id, chosen)
+            inspection_id = inspections.get_row(session, args.id).id
+            ws.audit(session, "edit", f"inspection:{inspection_id}", {"op": "add-items", "items": [a.item_id for a in added]})
+    emit(args, {"inspection": inspection_id, "added": [a.item_id for a in added]},
+         "已加入：" + ("、".join(a.item_id for a in added) or "（均已在检查范围内）"))
+    return 0
+
+
+def finding_edit(args) -> int:
+    flag = None if args.self_reported is None else args.self_reported == "yes"
+    with workspace(args) as ws, ws.store.write() as session:
+        f = inspections.update_finding(session, args.finding, description=args.text, location=args.location,
+                                       grade=args.grade, deadline=args.deadline, self_reported=flag)
+        ws.audit(session, "edit", f"inspection:{f.inspection_id}", {"op": "finding-edit", "finding": f.id})
+    emit(args, {"id": f.id, "grade": f.grade, "deadline": f.deadline, "self_reported": f.self_reported},
+         f"已修改隐患 {f.id[:8]}")
+    return 0
+
+
+def finding_remove(args) -> int:
+    with workspace(args) as ws, ws.store.write() as session:
+        inspection_id = inspections.remove_finding(session, args.finding)
+        ws.audit(session, "edit", f"inspection:{inspection_id}", {"op": "finding-remove", "finding": args.finding})
+    emit(args, {"removed": args.finding}, f"已删除隐患 {args.finding[:8]}")
     return 0

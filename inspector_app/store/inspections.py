@@ -242,3 +242,73 @@ def list_rows(session: Session, enterprise_code: str | None = None) -> list[mode
 
 def finding_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(models.Finding))
+
+
+def add_items(session: Session, inspection_id: str, chosen: list) -> list[models.InspectionItem]:
+    """Bring into scope items the selection left out: ``chosen`` is [(catalogue, item)], as from
+    CatalogueSet.locate. Items already in scope are left as they are."""
+    inspection = editable_row(session, inspection_id)
+    position = session.scalar(select(func.max(models.InspectionItem.position))
+                              .where(models.InspectionItem.inspection_id == inspection.id)) or 0
+    added = []
+    for catalogue, item in chosen:
+        if session.get(models.InspectionItem, (inspection.id, item.id)) is not None:
+            continue
+        position += 1
+        row = models.InspectionItem(
+            inspection_id=inspection.id, item_id=item.id, position=position, catalogue_id=catalogue.id,
+            catalogue_version=catalogue.version, seq=item.seq, section=item.section, matter=item.matter,
+            content=item.content, check_basis=list(item.check_basis),
+            enforcement_basis=list(item.effective_enforcement_basis(catalogue)), major_hazard=item.major_hazard,
+            result="not-checked")
+        session.add(row)
+        added.append(row)
+        known = {(c["id"], c["version"]) for c in inspection.catalogues}
+        if (catalogue.id, catalogue.version) not in known:
+            inspection.catalogues = list(inspection.catalogues) + [
+                {"id": catalogue.id, "version": catalogue.version, "title": catalogue.title}]
+    inspection.updated_at = now_iso()
+    return added
+
+
+def _editable_finding(session: Session, finding_id: str) -> models.Finding:
+    from .evidence import UNKNOWN_FINDING
+
+    finding = session.get(models.Finding, finding_id)
+    if finding is None:
+        raise InspectorError(UNKNOWN_FINDING, exit_code=2, inspection="-", finding=finding_id)
+    editable_row(session, finding.inspection_id)
+    return finding
+
+
+def update_finding(session: Session, finding_id: str, *, description: str | None = None, location: str | None = None,
+                   grade: str | None = None, deadline: str | None = None, clear_deadline: bool = False,
+                   self_reported: bool | None = None) -> models.Finding:
+    finding = _editable_finding(session, finding_id)
+    inspection = session.get(models.Inspection, finding.inspection_id)
+    if grade is not None:
+        finding.grade = rules.check_grade(grade)
+    if deadline is not None:
+        rules.parse_deadline(deadline, inspected_on(inspection))
+        finding.deadline = deadline
+    elif clear_deadline:
+        finding.deadline = None
+    if description is not None:
+        finding.description = description
+    if location is not None:
+        finding.location = location
+    if self_reported is not None:
+        finding.self_reported = self_reported
+    inspection.updated_at = now_iso()
+    return finding
+
+
+def remove_finding(session: Session, finding_id: str) -> str:
+    """Remove a draft's finding and its evidence links (the evidence stays in the vault)."""
+    finding = _editable_finding(session, finding_id)
+    for link in session.scalars(select(models.EvidenceLink).where(models.EvidenceLink.finding_id == finding.id)):
+        session.delete(link)
+    inspection_id = finding.inspection_id
+    session.delete(finding)
+    session.get(models.Inspection, inspection_id).updated_at = now_iso()
+    return inspection_id

@@ -79,6 +79,7 @@ class DashFinding(Base):
         Index("ix_dash_findings_enterprise_item", "enterprise_code", "item"),
         Index("ix_dash_findings_deadline", "active", "deadline"),
         Index("ix_dash_findings_closed", "active", "closed_year", "closed_month"),
+        Index("ix_dash_findings_open", "active", "closed_date", "deadline"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     record_hash: Mapped[str] = mapped_column(String(64))
@@ -93,7 +94,8 @@ class DashFinding(Base):
     location: Mapped[str] = mapped_column(Text)
     grade: Mapped[str] = mapped_column(String(16))
     deadline: Mapped[str | None] = mapped_column(String(10), nullable=True)
-    repeat_offence: Mapped[bool] = mapped_column(Boolean)
+    repeat_offence: Mapped[bool] = mapped_column(Boolean)                   # flagged by the inspectors
+    repeat_seen: Mapped[bool] = mapped_column(Boolean, default=False)       # same item at this enterprise in another inspection
     self_reported: Mapped[bool] = mapped_column(Boolean)
     found_date: Mapped[str] = mapped_column(String(10))
     year: Mapped[int] = mapped_column(Integer)

@@ -16,6 +16,7 @@ from sync.protocol.errors import SyncError
 from .. import clock
 from ..auth import Principal
 from ..context import Context
+from ..dashboard import index as dashboard_index
 from ..devices.models import Device
 from ..evidence.models import Blob
 from ..inspectors.models import InspectorKey
@@ -133,6 +134,7 @@ def push(ctx: Context, who: Principal, record_b64: str, signatures: list[dict]) 
             for inspector in payload["inspectors"]:
                 link(session, device.id, inspector["cert"])
             device.audit_seq, device.audit_hash = head["seq"], head["hash"]
+            dashboard_index.record_stored(session, row, payload)  # the supervisors' read model (savepoint)
             answer = _answer(ctx, row, missing)
     except IntegrityError:
         # The same record committed by a concurrent request of this device: answer as a repeat.

@@ -1,0 +1,3 @@
+from inspector_app.app import main
+
+raise SystemExit(main())

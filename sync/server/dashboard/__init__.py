@@ -1,0 +1,1 @@
+"""The supervisors' dashboard: a read model filled when records are stored, and its queries."""
