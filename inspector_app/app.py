@@ -66,9 +66,10 @@ def make_shell(errors=None):
     from inspector_app.ui.errors import ErrorPresenter, install_logging
     from inspector_app.ui.main_window import MainWindow
     from inspector_app.ui.operations import Operations
-    from inspector_app.ui.qtcompat import guard_singletons
+    from inspector_app.ui.qtcompat import collect_garbage_on_the_gui_thread, guard_singletons
 
     guard_singletons()
+    collect_garbage_on_the_gui_thread()
     if errors is None:
         errors = ErrorPresenter(install_logging(Path(tempfile.gettempdir())))
     ops = Operations(present_error=errors)

@@ -86,8 +86,12 @@ def test_migration_0002_adds_the_queue_and_matches_its_models(tmp_path):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
+    from alembic.script import ScriptDirectory
+
+    from inspector_app.store.db import _alembic_config
+
     store = Store(tmp_path).open()
-    assert store.schema_revision() == "0002"
+    assert store.schema_revision() == ScriptDirectory.from_config(_alembic_config()).get_current_head()
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), store_models.Base.metadata)
     assert [d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith("enterprises_fts"))] == []

@@ -2,7 +2,7 @@
 rectified. A finding is open until such a review says "rectified"."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from inspector_app.domain.messages import InspectorError, define
@@ -50,8 +50,9 @@ def review(session: Session, inspection_id: str, finding_id: str, result: str, n
 
 
 def of_inspection(session: Session, inspection_id: str) -> list[models.Review]:
+    # In the order they were made: rowid, since two reviews can share a created_at second.
     return list(session.scalars(select(models.Review).where(models.Review.inspection_id == inspection_id)
-                                .order_by(models.Review.created_at)))
+                                .order_by(text("reviews.rowid"))))
 
 
 def open_findings(session: Session, enterprise_code: str | None = None) -> list[models.Finding]:

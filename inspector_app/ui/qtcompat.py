@@ -51,3 +51,45 @@ def disconnect(signal, *slot) -> bool:
         return bool(signal.disconnect(*slot))
     except (RuntimeError, TypeError):
         return False
+
+
+class MainThreadGarbageCollector:
+    """Python's cyclic garbage collector runs in whichever thread happens to allocate when a
+    threshold is crossed; if that is a worker (the store, thumbnails, signing) and the garbage
+    holds Qt objects, their C++ destructors run off the GUI thread and Qt crashes. So automatic
+    collection is switched off and this collects on the GUI thread, from a timer, with the
+    interpreter's own thresholds (the usual PyQt recipe)."""
+
+    def __init__(self, interval_ms: int = 500):
+        import gc
+
+        from PySide6.QtCore import QTimer
+
+        self._gc = gc
+        self.threshold = gc.get_threshold()
+        gc.disable()
+        self.timer = QTimer()
+        self.timer.timeout.connect(self.check)
+        self.timer.start(interval_ms)
+
+    def check(self) -> None:
+        counts = self._gc.get_count()
+        for generation in (2, 1, 0):
+            if counts[generation] > self.threshold[generation]:
+                self._gc.collect(generation)
+                return
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self._gc.enable()
+
+
+_collector: MainThreadGarbageCollector | None = None
+
+
+def collect_garbage_on_the_gui_thread() -> MainThreadGarbageCollector:
+    """Install the collector once per process (the app and the tests' app builder call this)."""
+    global _collector
+    if _collector is None:
+        _collector = MainThreadGarbageCollector()
+    return _collector
