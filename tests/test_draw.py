@@ -4,11 +4,11 @@ team where avoidable), and `inspector draw` re-computing a published draw offlin
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import hashlib
 import io
 import json
-import contextlib
 from collections import Counter
 
 import pytest

@@ -1,6 +1,6 @@
 """Home: open inspections (a month-old draft flagged by the one-month entry rule), open hazards
 whose deadline is near or past (signed records only, as store/reviews.py defines "open"),
-unassigned evidence, and the honest sync state."""
+unassigned evidence, and the sync state."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -46,4 +46,4 @@ def test_home_lists_what_needs_attention(qtbot, app_window, tmp_path):
     drafts = {home.drafts.item(i).data(0x0100): home.drafts.item(i).text() for i in range(home.drafts.count())}
     assert "检查已超过一个月" in drafts[late]
     assert home.unassigned.count() == 1 and "a.jpg" in home.unassigned.item(0).text()
-    assert "未配置服务器" in home.sync.text()
+    assert "未注册到县局服务器" in home.sync.server.text()  # not enrolled: said plainly (tests/test_ui_sync.py)

@@ -8,19 +8,29 @@ import csv
 import datetime as dt
 import html as html_lib
 import io
-import json
 import re
 import time
 import uuid
 
 import httpx
 import pytest
+from server_fixtures import database, db_kind, signed_record  # noqa: F401
 from sqlalchemy import delete, func, select, update
+from web_fixtures import (
+    PASSWORD,
+    XSS_NAME,
+    County,
+    WebServer,
+    build_payload,
+    evidence_entry,
+    form_csrf,
+    jpeg,
+    login,
+    push,
+    wait_indexed,
+)
 
 from inspector_app.domain import draw as draw_algorithm
-from server_fixtures import database, db_kind, signed_record  # noqa: F401
-from web_fixtures import (PASSWORD, XSS_NAME, County, WebServer, build_payload, enterprise, evidence_entry, form_csrf, jpeg,
-                          login, push, uscc, wait_indexed)
 
 
 @pytest.fixture(scope="module")
@@ -345,8 +355,9 @@ def test_a_draw_is_committed_then_drawn_and_verifies(county, supervisor):
 
 # --- admin pages --------------------------------------------------------------------------------------
 def test_admin_enrol_revoke_inspectors_numbers_and_sync_state(county, admin, tmp_path):
-    from inspector_app.crypto import signing
     from server_fixtures import Inspector
+
+    from inspector_app.crypto import signing
 
     s = county.server
     token = form_csrf(admin.get("/admin/devices").text)
@@ -437,7 +448,12 @@ def test_read_model_catches_up_and_is_order_independent(county, tmp_path):
     from sync.server.blobstore import FolderBlobStore
     from sync.server.context import Context
     from sync.server.dashboard import index
-    from sync.server.dashboard.models import DashFinding, DashInspection, DashInspectionInspector, DashReview
+    from sync.server.dashboard.models import (
+        DashFinding,
+        DashInspection,
+        DashInspectionInspector,
+        DashReview,
+    )
     from sync.server.settings import Settings
 
     s = county.server
@@ -450,8 +466,8 @@ def test_read_model_catches_up_and_is_order_independent(county, tmp_path):
         for model in (DashReview, DashFinding, DashInspectionInspector, DashInspection):
             session.execute(delete(model))
     ctx = Context(settings=Settings(data_dir=s.data_dir, db_url=s.db_url), db=db, blobs=FolderBlobStore(tmp_path))
-    from sync.server.records.models import StoredRecord
     from inspector_app.crypto.canonical import loads_strict
+    from sync.server.records.models import StoredRecord
 
     with db.read() as session:
         rows = list(session.scalars(select(StoredRecord).order_by(StoredRecord.seq.desc())))

@@ -14,8 +14,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from web_fixtures import CHROMIUM_ARGS, browser_login, chromium_path, running_county, screenshot_tour, wait_indexed
+from web_fixtures import (
+    CHROMIUM_ARGS,
+    browser_login,
+    chromium_path,
+    running_county,
+    screenshot_tour,
+    wait_indexed,
+)
 
 if chromium_path() is None:
     pytest.skip("Chromium not found (/usr/bin/chromium; apt-get install chromium)", allow_module_level=True)
@@ -128,11 +134,11 @@ def test_a_draw_run_in_the_browser_verifies_offline(page, county, tmp_path):
 def test_the_qr_code_of_a_printed_document_opens_the_public_check(browser, county, tmp_path):
     import zxingcpp
     from PIL import Image
+    from sqlalchemy import select
 
     from inspector_app.crypto.canonical import loads_strict
     from inspector_app.documents import CountySettings, parse_qr_text, render
     from sync.server.records.models import StoredRecord
-    from sqlalchemy import select
 
     h = county.hashes["r1"]
     db = county.server.db()

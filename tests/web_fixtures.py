@@ -30,11 +30,12 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from inspector_app.crypto import signing  # noqa: E402
-from inspector_app.domain import record as record_rules  # noqa: E402
-from inspector_app.domain.enterprise import uscc_check_char  # noqa: E402
-from server_fixtures import Inspector, ServerProcess, enrol, register, sha256_hex  # noqa: E402
-from sync.protocol import wire  # noqa: E402
+from server_fixtures import Inspector, ServerProcess, enrol, register, sha256_hex
+
+from inspector_app.crypto import signing
+from inspector_app.domain import record as record_rules
+from inspector_app.domain.enterprise import uscc_check_char
+from sync.protocol import wire
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -63,7 +64,7 @@ def chromium_path() -> str | None:
 class WebServer(ServerProcess):
     """inspector-server serve with the web pages mounted."""
 
-    def start(self) -> "WebServer":
+    def start(self) -> WebServer:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.log = open(self.data_dir / "serve.log", "ab")
         self.proc = subprocess.Popen(
@@ -227,7 +228,7 @@ class County:
     def when(self, month: int, day: int, hour: int = 9) -> dt.datetime:
         return dt.datetime(self.year, month, day, hour, 30, tzinfo=CHINA)
 
-    def build(self) -> "County":
+    def build(self) -> County:
         s, y = self.server, self.year
         registry = self.work / "registry.json"
         registry.write_text(json.dumps([self.e1, self.e2, self.e3, self.e4], ensure_ascii=False), "utf-8")
@@ -404,6 +405,11 @@ def screenshot_tour(server, county: County, out: Path, *, width: int = 1366, pro
         page.click("form[action$='/seed'] button[type=submit]")
         page.screenshot(path=str(out / "11-draw.png"), full_page=True)
         shots.append(out / "11-draw.png")
+        page.goto(server.url + "/admin/reverify")
+        page.click("form[action='/admin/reverify'] button[type=submit]")
+        page.wait_for_selector("text=份完好", timeout=30000)
+        page.screenshot(path=str(out / "17b-admin-reverify-done.png"), full_page=True)
+        shots.append(out / "17b-admin-reverify-done.png")
         page.goto(server.url + "/admin/devices")
         page.fill("input[name=name]", "执法二组笔记本")
         page.click("form[action='/admin/devices/enrol'] button[type=submit]")

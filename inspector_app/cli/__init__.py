@@ -16,9 +16,9 @@ from ..domain.messages import DEFAULT_LANGUAGE, InspectorError
 from ..paths import default_data_dir
 from sync.client import cli as sync_cli
 
-from . import catalogue, demo, documents, enterprise, evidence, inspection, officer, quiz, records
+from . import catalogue, demo, documents, draw, enterprise, evidence, inspection, officer, quiz, records
 
-GROUPS = [catalogue, demo, enterprise, officer, inspection, evidence, quiz, records, documents, sync_cli]
+GROUPS = [catalogue, demo, enterprise, officer, inspection, evidence, quiz, records, documents, draw, sync_cli]
 INTERNAL_ERROR = 3
 
 

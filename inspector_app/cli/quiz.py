@@ -36,16 +36,10 @@ def register(sub) -> None:
 
 
 def import_(args) -> int:
-    import tomli_w
-
-    from ..fsutil import atomic_write
-
     bank = rules.import_bank_table(args.table, bank_id=args.bank_id, version=args.version, title=args.title,
                                    source=args.source)
     with workspace(args) as ws:
-        out = ws.data_dir / quiz_store.BANKS_DIR / f"{bank.id}-{bank.version}.toml"
-        atomic_write(out, tomli_w.dumps(rules.bank_to_data(bank)).encode("utf-8"))
-        rules.load_bank(out)
+        out = quiz_store.install_bank(ws, bank)
         with ws.store.write() as session:
             ws.audit(session, "import", f"quiz-bank:{bank.key}", {"table": args.table.name,
                                                                   "questions": len(bank.questions)})

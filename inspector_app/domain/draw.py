@@ -19,10 +19,11 @@ import hashlib
 import hmac
 import math
 import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 from ..crypto.canonical import canonical_bytes
 from .messages import InspectorError, define

@@ -17,6 +17,24 @@ def banks(ws) -> dict[str, rules.QuestionBank]:
     return rules.load_banks(ws.data_dir / BANKS_DIR)
 
 
+def install_bank(ws, question_bank: rules.QuestionBank):
+    """Write a bank into the data folder (atomically), where banks() finds it."""
+    import tomli_w
+
+    from inspector_app.fsutil import atomic_write
+
+    out = ws.data_dir / BANKS_DIR / f"{question_bank.id}-{question_bank.version}.toml"
+    atomic_write(out, tomli_w.dumps(rules.bank_to_data(question_bank)).encode("utf-8"))
+    rules.load_bank(out)  # what was written must load back
+    return out
+
+
+def install_demo_bank(ws):
+    from inspector_app.demo import demo_question_bank
+
+    return install_bank(ws, demo_question_bank(ws.catalogues.get("major-hazard-criteria")))
+
+
 def bank(ws, key: str | None) -> rules.QuestionBank:
     available = banks(ws)
     if key is None and available:

@@ -21,13 +21,13 @@ UNASSIGNED = define("ui.home.unassigned", "尚未关联的证据(&V)", "E&videnc
 SYNC = define("ui.home.sync", "同步", "Sync")
 SYNC_STATE = define(
     "ui.home.sync_state",
-    "未配置服务器。本版本的应用尚未接入同步，所有数据只保存在本机。",
-    "No server configured. This version of the app does not sync yet; all data stays on this laptop.",
+    "未注册到县局服务器，所有数据只保存在本机。",
+    "Not enrolled with a county server; all data stays on this laptop.",
 )
 SYNC_SERVER = define(
     "ui.home.sync_server",
-    "已设置服务器 {url}，但本版本的应用尚未接入同步，数据只保存在本机。",
-    "Server {url} is set, but this version of the app does not sync yet; data stays on this laptop.",
+    "已设置服务器 {url}；同步状态见首页的同步栏。",
+    "Server {url} is set; see the sync panel on the home page.",
 )
 NO_DRAFTS = define("ui.home.no_drafts", "没有未完成的检查。按 Ctrl+N 新建检查。", "No open inspection. Press Ctrl+N to start one.")
 NO_DEADLINES = define("ui.home.no_deadlines", "没有临近或已过整改期限的隐患。", "No hazard has a deadline near or past.")
@@ -85,9 +85,14 @@ class HomePage(QWidget):
         grid.addWidget(self._group(tr(DRAFTS), self.drafts), 0, 0)
         grid.addWidget(self._group(tr(DEADLINES), self.deadlines, self.more), 0, 1)
         grid.addWidget(self._group(tr(UNASSIGNED), self.unassigned), 1, 0)
-        self.sync = note(tr(SYNC_STATE))
-        self.sync.setObjectName("syncState")
-        self.sync.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        from .sync import SyncPanel
+
+        self.sync_controller = ctx.extra.get("sync")
+        if self.sync_controller is not None:
+            self.sync = SyncPanel(ctx, self.sync_controller)
+        else:  # a HomePage built without the main window (no controller): the queue is not shown
+            self.sync = note(tr(SYNC_STATE))
+            self.sync.setObjectName("syncState")
         grid.addWidget(self._group(tr(SYNC), self.sync), 1, 1)
         grid.setRowStretch(0, 3)
         grid.setRowStretch(1, 2)
@@ -130,6 +135,8 @@ class HomePage(QWidget):
         ws = self.ctx.ws
         self._op = self.ctx.ops.run(lambda op: (services.home_summary(ws, today), services.setting(ws, "server_url")),
                                     on_done=self._show, label="home")
+        if self.sync_controller is not None:
+            self.sync_controller.refresh()
 
     def _show(self, result) -> None:
         summary, server = result
@@ -172,7 +179,8 @@ class HomePage(QWidget):
             self.unassigned.addItem(item)
         if not summary.unassigned:
             self._empty(self.unassigned, tr(NO_UNASSIGNED))
-        self.sync.setText(tr(SYNC_SERVER, url=server) if server else tr(SYNC_STATE))
+        if self.sync_controller is None:
+            self.sync.setText(tr(SYNC_SERVER, url=server) if server else tr(SYNC_STATE))
 
     def _empty(self, widget: QListWidget, text: str) -> None:
         item = QListWidgetItem(text)

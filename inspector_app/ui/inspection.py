@@ -90,6 +90,7 @@ D_REPEAT = define("ui.insp.d.repeat", "【屡查屡犯】", "[repeat offence] ")
 ADD_FINDING = define("ui.insp.add_finding", "登记隐患 (F)", "Record finding (F)")
 SIGN = define("ui.insp.sign", "签名 (Ctrl+Shift+S)", "Sign (Ctrl+Shift+S)")
 PRINT = define("ui.insp.print", "文书预览与打印 (Ctrl+P)", "Documents and printing (Ctrl+P)")
+QUIZ = define("ui.insp.quiz", "逢查必考 (Ctrl+Shift+Q)", "On-site quiz (Ctrl+Shift+Q)")
 CHECKLIST_NAME = define("ui.insp.checklist", "检查清单(&L)", "Check&list")
 
 # --- the finding editor ---
@@ -425,7 +426,16 @@ class InspectionPage(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         layout.addWidget(split, 1)
+        # 整改复查: the enterprise's open findings from earlier signed inspections
+        from .reviews import ReviewPanel
+
+        self.reviews = ReviewPanel(self.ctx, self)
+        self.reviews.reviewed.connect(lambda: self.nav.data_changed.emit("inspection"))
+        layout.addWidget(self.reviews)
         bottom = QHBoxLayout()
+        self.quiz_button = _button(tr(QUIZ), "quizButton")
+        self.quiz_button.clicked.connect(self.quiz)
+        bottom.addWidget(self.quiz_button)
         bottom.addStretch(1)
         self.sign_button = _button(tr(SIGN), "signButton")
         self.sign_button.clicked.connect(self.sign)
@@ -439,7 +449,21 @@ class InspectionPage(QWidget):
                                        context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.print_shortcut = QShortcut(keys("print"), self, activated=self.documents,
                                         context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.quiz_shortcut = QShortcut(keys("quiz"), self, activated=self.quiz,
+                                       context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.quiz_dialog = None
         self._set_enabled(False)
+
+    def quiz(self) -> None:
+        """逢查必考 (ui/quiz.py), for a draft inspection."""
+        if not self._editable():
+            return
+        from .quiz import QuizDialog
+
+        self.quiz_dialog = QuizDialog(self.ctx, self.state.id, self)
+        self.quiz_dialog.scored.connect(lambda _p: self.nav.data_changed.emit("inspection"))
+        self.quiz_dialog.open()
+        self.quiz_dialog.name.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # --- loading ---
     def _set_enabled(self, on: bool) -> None:
@@ -449,6 +473,7 @@ class InspectionPage(QWidget):
         self.add_button.setEnabled(on and not signed)
         self.sign_button.setEnabled(on and not signed)
         self.print_button.setEnabled(on and signed)
+        self.quiz_button.setEnabled(on and not signed)
         self.keys_hint.setVisible(on and not signed)
 
     def open(self, inspection_id: str) -> None:
@@ -486,6 +511,7 @@ class InspectionPage(QWidget):
         self.blockers.style().unpolish(self.blockers)
         self.blockers.style().polish(self.blockers)
         self._set_enabled(True)
+        self.reviews.load(s.id, editable=s.status != "signed")
         if 0 <= row < len(s.items):
             self.select_row(row)
         else:
@@ -614,6 +640,7 @@ class InspectionPage(QWidget):
         self._sign_flow = None
         self.reload()
         self.nav.data_changed.emit("inspection")
+        self.nav.signed.emit(record_hash)
         self.documents()
 
     def documents(self) -> None:

@@ -105,6 +105,10 @@ class MainWindow(QMainWindow):
         self.page_list.setFixedWidth(max(150, self.page_list.sizeHintForColumn(0) + 36))
         wl.addWidget(self.page_list)
         self.pages = QStackedWidget()
+        from .sync import SyncController
+
+        self.sync = SyncController(ctx, self.nav, parent=self)
+        ctx.extra["sync"] = self.sync
         self.home = HomePage(ctx, self.nav)
         self.enterprises = EnterprisesPage(ctx, self.nav)
         self.inspection = InspectionPage(ctx, self.nav)
@@ -150,6 +154,7 @@ class MainWindow(QMainWindow):
             menu.addAction(act(f"page.{name}", lambda name=name: self.show_page(name)))
         menu.addAction(act("find", self.find_enterprise))
         menu.addAction(act("refresh", self.refresh_current))
+        menu.addAction(act("sync.now", self.sync_now))
         menu = self.menuBar().addMenu(tr(MENU_INSPECTION))
         menu.addAction(act("inspection.new", lambda: self.new_inspection("")))
         menu = self.menuBar().addMenu(tr(MENU_EVIDENCE))
@@ -283,6 +288,12 @@ class MainWindow(QMainWindow):
         current = self.pages.currentWidget()
         if current in (self.home, self.evidence):
             self._refresh_page(current)
+
+    def sync_now(self) -> None:
+        if not self.attached or self.ctx.session.officer is None:
+            return
+        self.show_page("home")
+        self.sync.run_now()
 
     def find_enterprise(self) -> None:
         self.show_page("enterprises")

@@ -10,4 +10,5 @@ class Navigator(QObject):
     open_inspection = Signal(str)  # inspection id
     open_enterprise = Signal(str)  # credit code
     new_inspection = Signal(str)  # credit code, or "" to choose
+    signed = Signal(str)  # record hash: an inspection was just signed (a sync pass follows)
     data_changed = Signal(str)  # what changed: inspection | evidence | settings | enterprises

@@ -91,20 +91,9 @@ def unlock(ws, cert: str, passphrase: str):
 
 def load_demo(ws, passphrase: str = "demo", count: int = 48) -> None:
     """What `inspector demo` does: the fictional county and its two demo officers."""
-    from inspector_app.demo import DEMO_OFFICERS, demo_enterprises
+    from inspector_app.store.demo import load_demo as load
 
-    with ws.store.write() as session:
-        for e in demo_enterprises(count):
-            enterprise_store.add(session, e, replace=True)
-        ws.audit(session, "import", "demo:enterprises", {"count": count})
-    with ws.store.write() as session:
-        authoriser = None
-        for spec in DEMO_OFFICERS:
-            if session.get(models.Officer, spec["cert"]) is None:
-                officer_store.add(session, name=spec["name"], cert=spec["cert"], passphrase=passphrase,
-                                  authorised_by=authoriser)
-                ws.audit(session, "edit", f"officer:{spec['cert']}", {"op": "add", "demo": True})
-            authoriser = authoriser or officer_store.unlock(session, spec["cert"], passphrase)
+    load(ws, passphrase, count)
 
 
 DEMO_COUNTY = {  # the fictional county of inspector_app/demo.py
@@ -636,3 +625,219 @@ def render_documents(ws, inspection_id: str, out_dir: Path, *, vault=None, kinds
 
 def documents_dir(ws) -> Path:
     return ws.data_dir / "documents"
+
+
+# ------------------------------------------------------------------------------------ sync
+#
+# The app's counterpart of sync/client/cli.py (`inspector sync`): the same SyncClient, built the
+# same way, with the evidence opened through the unlocked officer's vault (never while locked).
+
+SYNC_LAST = "ui.sync.last"  # {"at": iso, "ok": bool, "code": str|None, "zh": str, "en": str}
+
+
+@dataclass(frozen=True)
+class SyncItemRow:
+    kind: str  # record | evidence
+    key: str
+    state: str  # pending | synced | failed
+    reason: str | None
+    message_zh: str | None
+    message_en: str | None
+
+
+@dataclass
+class SyncStatus:
+    server_url: str | None  # where the device is enrolled, else the address typed in Settings
+    enrolled: bool
+    device_name: str | None
+    counts: dict  # {"synced": n, "pending": n, "failed": n} over records and evidence
+    failed: list[SyncItemRow]
+    pending: list[SyncItemRow]  # pending items that carry a reason (evidence missing, blocked, …)
+    last: dict | None  # SYNC_LAST
+
+
+def sync_client(ws, unlocked=None, *, listener=None):
+    """A SyncClient over the workspace, as sync/client/cli.make_client builds it; the vault is
+    opened with ``unlocked``'s vault key, lazily and only if evidence must be read."""
+    from sync.client.engine import SyncClient
+
+    state = {}
+
+    def open_evidence(sha: str):
+        if unlocked is None:
+            from sync.protocol import errors
+            from sync.protocol.errors import SyncError
+
+            raise SyncError(errors.EVIDENCE_UNAVAILABLE, sha256=sha, reason="locked")
+        if "vault" not in state:
+            state["vault"] = ws.vault(unlocked)
+        return state["vault"].open(sha)
+
+    def audit(action: str, detail: dict) -> None:
+        with ws.store.write() as session:
+            ws.audit(session, action, "server", detail)
+
+    return SyncClient(ws.store, ws.device_id, evidence=open_evidence, checklists_dir=ws.imported_checklists_dir,
+                      audit=audit, listener=listener)
+
+
+def sync_status(ws) -> SyncStatus:
+    client = sync_client(ws)
+    client.queue.fill()
+    cfg = client.queue.config()
+    counts = {"synced": 0, "pending": 0, "failed": 0}
+    failed, pending = [], []
+    for item in client.queue.items():
+        counts[item.state] = counts.get(item.state, 0) + 1
+        row = SyncItemRow(item.kind, item.key, item.state, item.reason, item.message_zh, item.message_en)
+        if item.state == "failed":
+            failed.append(row)
+        elif item.state == "pending" and item.reason:
+            pending.append(row)
+    with ws.store.read() as session:
+        typed = ws.setting(session, "server_url")
+        last = ws.setting(session, SYNC_LAST)
+    return SyncStatus(server_url=cfg.get("server_url") or typed or None, enrolled=bool(cfg.get("token")),
+                      device_name=cfg.get("device_name"), counts=counts, failed=failed, pending=pending,
+                      last=last if isinstance(last, dict) else None)
+
+
+def sync_enrol(ws, server_url: str, code: str, *, by: str | None, name: str | None = None) -> dict:
+    """`inspector sync --server URL --enrol CODE`'s enrolment: the one-time code from the county
+    admin; the server address is remembered in the settings too. Audited."""
+    server_url = server_url.strip().rstrip("/")
+    enrolled = sync_client(ws).enrol(server_url, code.strip().upper(), name=name)
+    with ws.store.write() as session:
+        if ws.setting(session, "server_url") != server_url:
+            ws.set_setting(session, "server_url", server_url)
+        ws.audit(session, "edit", "server", {"op": "enrol", "server": server_url,
+                                             "device_name": enrolled["device_name"], "by": by})
+    return enrolled
+
+
+def sync_pass(ws, unlocked, *, op=None, now: Callable[[], str] | None = None) -> dict:
+    """One pass of `inspector sync` (push pending records and evidence, pull); its summary as a dict.
+    A pass that cannot finish (server down, revoked) raises its SyncError; either way the outcome is
+    kept under SYNC_LAST for the home page. ``op`` (ui/operations.Operation) gets progress and its
+    cancel stops the client between chunks."""
+    from inspector_app.store.clock import now_iso
+
+    client = None
+
+    def listener(item) -> None:
+        if op is not None:
+            if op.cancelled and client is not None:
+                client.cancel()
+            op.report({"kind": item.kind, "key": item.key, "state": item.state, "sent": item.sent,
+                       "size": item.size})
+
+    client = sync_client(ws, unlocked, listener=listener)
+    stamp = now or now_iso
+    try:
+        summary = client.run()
+    except InspectorError as exc:
+        set_ui_setting(ws, SYNC_LAST, {"at": stamp(), "ok": False, "code": exc.code, "zh": exc.text("zh"),
+                                       "en": exc.text("en")})
+        raise
+    result = summary.to_dict()
+    set_ui_setting(ws, SYNC_LAST, {"at": stamp(), "ok": summary.ok, "code": None, "zh": "", "en": ""})
+    return result
+
+
+# ------------------------------------------------------------------------------------ quiz (逢查必考)
+
+
+@dataclass(frozen=True)
+class QuizBankInfo:
+    key: str
+    title: str
+    questions: int
+
+
+@dataclass(frozen=True)
+class QuizQuestion:
+    id: str
+    text: str
+    options: list[str]
+    true_false: bool  # options are 对 / 错
+
+
+def quiz_banks(ws) -> list[QuizBankInfo]:
+    from inspector_app.store import quiz as quiz_store
+
+    return [QuizBankInfo(k, b.title, len(b.questions)) for k, b in sorted(quiz_store.banks(ws).items())]
+
+
+def quiz_draw(ws, inspection_id: str, *, bank_key: str | None, name: str, role: str, count: int,
+              by: str | None = None, seed: int | None = None) -> tuple[dict, list[QuizQuestion]]:
+    """As `inspector quiz draw`: a paper drawn at random for one person, audited in the same write."""
+    from inspector_app.domain import quiz as quiz_rules
+    from inspector_app.store import quiz as quiz_store
+
+    quiz_rules.check_role(role)
+    with ws.store.write() as session:
+        iid, person, paper = quiz_store.draw(session, ws, inspection_id, bank_key=bank_key, name=name, role=role,
+                                             count=count, seed=seed)
+        ws.audit(session, "edit", f"inspection:{iid}", {"op": "quiz-draw", "name": name, "paper": person["paper"],
+                                                        "seed": person["seed"], "by": by})
+    return dict(person), [QuizQuestion(q.id, q.text, list(q.options), tuple(q.options) == quiz_rules.TRUE_FALSE)
+                          for q in paper]
+
+
+def quiz_answer(ws, inspection_id: str, *, name: str, answers: list[str], by: str | None = None) -> dict:
+    """As `inspector quiz answer`: the answers graded against the county's pass mark, audited."""
+    from inspector_app.domain import quiz as quiz_rules
+    from inspector_app.store import quiz as quiz_store
+
+    with ws.store.write() as session:
+        pass_percent = int(ws.setting(session, "quiz_pass_percent") or quiz_rules.DEFAULT_PASS_PERCENT)
+        person = quiz_store.answer(session, ws, inspection_id, name=name, answers=answers, pass_percent=pass_percent)
+        ws.audit(session, "edit", f"inspection:{inspection_id}", {"op": "quiz-answer", "name": name,
+                                                                  "correct": person["correct"],
+                                                                  "passed": person["passed"], "by": by})
+    return dict(person, pass_percent=pass_percent)
+
+
+# ------------------------------------------------------------------------------------ 整改复查
+
+
+@dataclass(frozen=True)
+class OpenFinding:
+    id: str
+    inspection_id: str
+    item_id: str
+    description: str
+    grade: str
+    deadline: str | None
+    review: str | None  # this inspection's review of it: rectified | not-rectified | None
+
+
+def open_findings(ws, inspection_id: str) -> list[OpenFinding]:
+    """The enterprise's open findings (store/reviews.open_findings) other than this inspection's own,
+    with what this inspection has recorded of each."""
+    from inspector_app.store import reviews
+
+    with ws.store.read() as session:
+        inspection = session.get(models.Inspection, inspection_id)
+        if inspection is None:
+            return []
+        done = {r.finding_id: r.result for r in reviews.of_inspection(session, inspection_id)}
+        rows = reviews.open_findings(session, inspection.enterprise_code)
+        shown = {f.id for f in rows}
+        # a finding reviewed as rectified here stays listed (its review can be changed until signing)
+        extra = [session.get(models.Finding, fid) for fid in done if fid not in shown]
+        return [OpenFinding(f.id, f.inspection_id, f.item_id, f.description, f.grade, f.deadline, done.get(f.id))
+                for f in rows + [e for e in extra if e is not None] if f.inspection_id != inspection_id]
+
+
+def review_finding(ws, inspection_id: str, finding_id: str, result: str, note: str = "", *,
+                   by: str | None = None) -> str:
+    """As `inspector inspection review`: reviews.review and its audit entry in one write."""
+    from inspector_app.store import reviews
+
+    with ws.store.write() as session:
+        row = reviews.review(session, inspection_id, finding_id, result, note)
+        ws.audit(session, "edit", f"inspection:{row.inspection_id}",
+                 {"op": "review", "finding": row.finding_id, "record": row.record_hash, "result": row.result})
+        return row.result
+

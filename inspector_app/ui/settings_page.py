@@ -29,7 +29,15 @@ SEAL = define("ui.set.seal", "印章文字（留空则用局名）(&E)", "S&eal 
 RECONSIDERATION = define("ui.set.reconsideration", "行政复议机关(&R)", "&Reconsideration body")
 COURT = define("ui.set.court", "管辖人民法院(&T)", "Cour&t")
 SERVER = define("ui.set.server", "服务器地址(&V)", "Ser&ver address")
-SERVER_HINT = define("ui.set.server_hint", "例如 https://inspector.example.gov.cn（本版本尚未接入同步）", "e.g. https://inspector.example.gov.cn (this version does not sync yet)")
+SERVER_HINT = define("ui.set.server_hint", "例如 https://inspector.example.gov.cn", "e.g. https://inspector.example.gov.cn")
+ENROL_CODE = define("ui.set.enrol_code", "注册码（县局管理员提供，一次有效）(&G)", "Enrolment code (from the county admin, single use) (&G)")
+ENROL_HINT = define("ui.set.enrol_hint", "形如 XXXX-XXXX-XXXX-XXXX", "like XXXX-XXXX-XXXX-XXXX")
+ENROL = define("ui.set.enrol", "注册本机(&N)", "E&nrol this device")
+ENROLLING = define("ui.set.enrolling", "正在向 {url} 注册本机…", "Enrolling this device with {url}…")
+ENROLLED_AS = define("ui.set.enrolled_as", "本机已注册为 {device}（服务器 {url}）。", "This device is enrolled as {device} (server {url}).")
+NOT_ENROLLED = define("ui.set.not_enrolled", "本机尚未注册到县局服务器。", "This device is not enrolled with a county server.")
+ENROL_FAILED = define("ui.set.enrol_failed", "注册未成功：{reason}", "Enrolment failed: {reason}")
+ENROL_NEEDS = define("ui.set.enrol_needs", "请填写服务器地址和注册码。", "Enter the server address and the enrolment code.")
 LANGUAGE = define("ui.set.language", "界面语言(&L)", "&Language")
 AUTOLOCK = define("ui.set.autolock", "无操作多少分钟后自动锁定（0 = 不自动锁定）(&A)", "&Auto-lock after idle minutes (0 = never)")
 DATA_DIR = define("ui.set.data_dir", "数据文件夹(&D)", "&Data folder")
@@ -67,6 +75,22 @@ class SettingsPage(QWidget):
             self.fields[key] = edit
             form.addRow(buddy(tr(label), edit), edit)
         self.fields["server_url"].setPlaceholderText(tr(SERVER_HINT))
+        # enrolment: the one-time code from the county admin (inspector-server admin enrol-device)
+        self.enrol_code = QLineEdit()
+        self.enrol_code.setObjectName("setting_enrol_code")
+        self.enrol_code.setPlaceholderText(tr(ENROL_HINT))
+        enrol_row = QHBoxLayout()
+        enrol_row.addWidget(self.enrol_code, 1)
+        self.enrol_button = QPushButton(tr(ENROL))
+        self.enrol_button.setObjectName("enrolDevice")
+        self.enrol_button.setAutoDefault(False)
+        self.enrol_button.clicked.connect(self.enrol)
+        self.enrol_code.returnPressed.connect(self.enrol)
+        enrol_row.addWidget(self.enrol_button)
+        form.addRow(buddy(tr(ENROL_CODE), self.enrol_code), enrol_row)
+        self.enrol_state = note(tr(NOT_ENROLLED))
+        self.enrol_state.setObjectName("enrolState")
+        form.addRow("", self.enrol_state)
         self.language = QComboBox()
         self.language.setObjectName("setting_language")
         self.language.addItem(tr(LANG_ZH), "zh")
@@ -108,7 +132,47 @@ class SettingsPage(QWidget):
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.refresh()
 
+    def enrol(self) -> None:
+        if self.ctx.session.officer is None:
+            self.enrol_state.setText(tr(LOCKED))
+            return
+        url, code = self.fields["server_url"].text().strip(), self.enrol_code.text().strip()
+        if not url or not code:
+            self.enrol_state.setText(tr(ENROL_NEEDS))
+            return
+        ws, by = self.ctx.ws, self.ctx.session.cert
+        self.enrol_button.setEnabled(False)
+        self.enrol_state.setText(tr(ENROLLING, url=url))
+
+        def done(enrolled) -> None:
+            self.enrol_button.setEnabled(True)
+            self.enrol_code.clear()
+            self.enrol_state.setText(tr(ENROLLED_AS, device=enrolled["device_name"], url=enrolled["server"]))
+            self.nav.data_changed.emit("settings")
+            controller = self.ctx.extra.get("sync")
+            if controller is not None:
+                controller.refresh()
+
+        def failed(exc) -> None:
+            # a wrong or used code, the server down: said here, in words
+            from .i18n import error_text
+
+            self.enrol_button.setEnabled(True)
+            self.enrol_state.setText(tr(ENROL_FAILED, reason=error_text(exc)))
+
+        self.ctx.ops.run(lambda op: services.sync_enrol(ws, url, code, by=by), kind="read", on_done=done,
+                         on_error=failed, label="enrol")
+
+    def _show_enrolment(self, status) -> None:
+        if status is not None and status.enrolled:
+            self.enrol_state.setText(tr(ENROLLED_AS, device=status.device_name or "", url=status.server_url or ""))
+
     def refresh(self) -> None:
+        controller = self.ctx.extra.get("sync")
+        if controller is not None and not getattr(self, "_watching", False):
+            self._watching = True
+            controller.status_changed.connect(self._show_enrolment)
+            self._show_enrolment(controller.status)
         values = services.read_settings(self.ctx.ws)
         for key, edit in self.fields.items():
             edit.setText(values.get(key) or "")

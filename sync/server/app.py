@@ -39,4 +39,7 @@ def create_app(ctx: Context) -> FastAPI:
         if rt is not None:
             rt.pool.shutdown(wait=False)
 
+    from .web import install as install_web
+
+    install_web(app, ctx)  # the supervisors' pages and the public document check
     return app

@@ -20,11 +20,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
-from .models import DashEnterprise, DashFinding, DashInspection, DashInspectionInspector, DashReview
+from .models import (
+    DashEnterprise,
+    DashFinding,
+    DashInspection,
+    DashInspectionInspector,
+    DashReview,
+)
 
 log = logging.getLogger("inspector.server.dashboard")
 CHINA = _dt.timezone(_dt.timedelta(hours=8))
@@ -256,7 +263,17 @@ def record_stored(session, row, payload: dict) -> None:
         log.exception("dashboard: could not index record %s (will catch up)", row.hash)
 
 
-def catch_up(ctx, *, batch: int = 200) -> int:
+def behind(ctx) -> bool:
+    """Are there stored records the read model lacks? (Two counts: cheap.)"""
+    from ..records.models import StoredRecord
+
+    with ctx.db.read() as session:
+        stored = session.scalar(select(func.count()).select_from(StoredRecord)) or 0
+        indexed = session.scalar(select(func.count()).select_from(DashInspection).where(DashInspection.seq > 0)) or 0
+    return stored > indexed
+
+
+def catch_up(ctx, *, batch: int = 200, max_batches: int | None = None) -> int:
     """Index every stored record the read model lacks (records stored before this version, or
     whose indexing failed). Returns how many were indexed."""
     from inspector_app.crypto.canonical import loads_strict
@@ -265,7 +282,9 @@ def catch_up(ctx, *, batch: int = 200) -> int:
 
     done = 0
     last = 0
-    while True:
+    rounds = 0
+    while max_batches is None or rounds < max_batches:
+        rounds += 1
         with ctx.db.read() as session:
             missing = list(session.execute(
                 select(StoredRecord.seq, StoredRecord.hash)
@@ -283,6 +302,7 @@ def catch_up(ctx, *, batch: int = 200) -> int:
                         done += 1
             except Exception:
                 log.exception("dashboard: catch-up could not index %s", record_hash)
+    return done
 
 
 def payload_of(data: bytes) -> Any:

@@ -33,7 +33,8 @@ class DashInspection(Base):
     """One row per stored record; ``superseded_by`` is set when a later record amends it."""
 
     __tablename__ = "dash_inspections"
-    __table_args__ = (Index("ix_dash_inspections_year_month", "year", "month"),)
+    __table_args__ = (Index("ix_dash_inspections_year_month", "year", "month"),
+                      Index("ix_dash_inspections_enterprise_year", "enterprise_code", "year"))
     record_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, index=True)
     device: Mapped[int] = mapped_column(Integer, index=True)
@@ -74,10 +75,11 @@ class DashFinding(Base):
     __tablename__ = "dash_findings"
     __table_args__ = (
         UniqueConstraint("record_hash", "finding_id"),
-        Index("ix_dash_findings_year_month", "active", "year", "month"),
+        Index("ix_dash_findings_year_month", "active", "year", "month", "grade", "late"),
         Index("ix_dash_findings_root", "root", "finding_id"),
         Index("ix_dash_findings_enterprise_item", "enterprise_code", "item"),
-        Index("ix_dash_findings_deadline", "active", "deadline"),
+        Index("ix_dash_findings_deadline", "active", "deadline", "closed_date"),
+        Index("ix_dash_findings_repeat", "active", "repeat_seen", "repeat_offence", "enterprise_code"),
         Index("ix_dash_findings_closed", "active", "closed_year", "closed_month"),
         Index("ix_dash_findings_open", "active", "closed_date", "deadline"),
     )

@@ -18,8 +18,9 @@ links to its list and the list exports to Excel and CSV. Rules (docs/supervisor.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from sqlalchemy import and_, case, exists, func, or_, select
 
@@ -149,6 +150,8 @@ def summary(ctx: Context, year: int, *, cap: int, target: int, on: _dt.date | No
     on = on or today()
     t = on.isoformat()
     refresh_registry(ctx)
+    if index.behind(ctx):  # a record whose indexing failed in its push (logged): index it now
+        index.catch_up(ctx, max_batches=1)
     with ctx.db.read() as s:
         by_month = {m: (n, r) for m, n, r in s.execute(
             select(DashInspection.month, func.count(), func.sum(case((DashInspection.reviews > 0, 1), else_=0)))

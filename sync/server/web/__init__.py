@@ -47,7 +47,13 @@ def install(app: FastAPI, ctx: Context) -> FastAPI:
     if getattr(app.state, "web_installed", False):
         return app
     app.state.web_installed = True
-    from . import routes_admin, routes_draws, routes_pages, routes_public, routes_records
+    from . import (
+        routes_admin,
+        routes_draws,
+        routes_pages,
+        routes_public,
+        routes_records,
+    )
 
     for module in (routes_public, routes_pages, routes_records, routes_draws, routes_admin):
         app.include_router(module.router)

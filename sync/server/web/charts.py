@@ -17,7 +17,7 @@ def _nice_max(value: int) -> int:
     if value <= 5:
         return 5
     for step in (1, 2, 2.5, 5):
-        for power in range(0, 9):
+        for power in range(9):
             top = int(step * 10**power)
             if top >= value and top % 5 == 0:
                 return top

@@ -6,7 +6,7 @@ import csv
 import io
 import os
 import tempfile
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from urllib.parse import quote
 
 from starlette.background import BackgroundTask

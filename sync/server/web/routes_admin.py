@@ -50,7 +50,7 @@ def enrol_device(request: Request, posted=Depends(admin_form), ctx: Context = De
 
     from .render import _cn
 
-    out["expires_cn"] = _cn(_dt.datetime.fromtimestamp(out["expires_epoch"], _dt.timezone.utc).isoformat())
+    out["expires_cn"] = _cn(_dt.datetime.fromtimestamp(out["expires_epoch"], _dt.UTC).isoformat())
     return html(request, "admin_enrolled.html", {"title": "设备注册码", "nav": "admin", "tab": "devices", "out": out,
                                                  "qr": safe_svg(qr_svg(out["code"], label="注册码二维码"))})
 

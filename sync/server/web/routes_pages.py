@@ -15,7 +15,18 @@ from ..users import service as users
 from ..users.service import SessionInfo
 from . import charts, export
 from .render import html, safe_svg
-from .session import LOGIN_COOKIE, SESSION_COOKIE, WebError, check_csrf, cookie_flags, current, read_form, safe_next, staff, staff_form
+from .session import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    WebError,
+    check_csrf,
+    cookie_flags,
+    current,
+    read_form,
+    safe_next,
+    staff,
+    staff_form,
+)
 from .settings_service import limits
 
 router = APIRouter(include_in_schema=False)

@@ -19,7 +19,6 @@ from . import media
 from . import records_service as records
 from .export import disposition
 from .render import html
-
 from .session import WebError, staff, staff_form
 from .settings_service import county, county_complete, limits
 

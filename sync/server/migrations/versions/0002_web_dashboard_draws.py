@@ -68,11 +68,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('dash_findings', schema=None) as batch_op:
         batch_op.create_index('ix_dash_findings_closed', ['active', 'closed_year', 'closed_month'], unique=False)
-        batch_op.create_index('ix_dash_findings_deadline', ['active', 'deadline'], unique=False)
+        batch_op.create_index('ix_dash_findings_deadline', ['active', 'deadline', 'closed_date'], unique=False)
+        batch_op.create_index('ix_dash_findings_repeat', ['active', 'repeat_seen', 'repeat_offence', 'enterprise_code'], unique=False)
         batch_op.create_index('ix_dash_findings_open', ['active', 'closed_date', 'deadline'], unique=False)
         batch_op.create_index('ix_dash_findings_enterprise_item', ['enterprise_code', 'item'], unique=False)
         batch_op.create_index('ix_dash_findings_root', ['root', 'finding_id'], unique=False)
-        batch_op.create_index('ix_dash_findings_year_month', ['active', 'year', 'month'], unique=False)
+        batch_op.create_index('ix_dash_findings_year_month', ['active', 'year', 'month', 'grade', 'late'], unique=False)
 
     op.create_table('dash_inspection_inspectors',
     sa.Column('record_hash', sa.String(length=64), nullable=False),
@@ -118,6 +119,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_dash_inspections_root'), ['root'], unique=False)
         batch_op.create_index(batch_op.f('ix_dash_inspections_seq'), ['seq'], unique=False)
         batch_op.create_index('ix_dash_inspections_year_month', ['year', 'month'], unique=False)
+        batch_op.create_index('ix_dash_inspections_enterprise_year', ['enterprise_code', 'year'], unique=False)
 
     op.create_table('dash_reviews',
     sa.Column('review_record', sa.String(length=64), nullable=False),
@@ -234,6 +236,7 @@ def downgrade() -> None:
 
     op.drop_table('dash_reviews')
     with op.batch_alter_table('dash_inspections', schema=None) as batch_op:
+        batch_op.drop_index('ix_dash_inspections_enterprise_year')
         batch_op.drop_index('ix_dash_inspections_year_month')
         batch_op.drop_index(batch_op.f('ix_dash_inspections_seq'))
         batch_op.drop_index(batch_op.f('ix_dash_inspections_root'))
@@ -251,6 +254,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_dash_findings_root')
         batch_op.drop_index('ix_dash_findings_enterprise_item')
         batch_op.drop_index('ix_dash_findings_open')
+        batch_op.drop_index('ix_dash_findings_repeat')
         batch_op.drop_index('ix_dash_findings_deadline')
         batch_op.drop_index('ix_dash_findings_closed')
 
