@@ -132,6 +132,14 @@ def list_inspectors_(args) -> int:
     return 0
 
 
+def export_bundle_(args) -> int:
+    from .records.bundles import export_bundle
+
+    digest = export_bundle(_context(args), args.record, args.output)
+    _emit(args, {"record": digest, "path": str(args.output)}, f"已导出证据包 {args.output}（记录 {digest}）")
+    return 0
+
+
 def enrol_device_(args) -> int:
     from .devices import service
 
@@ -336,6 +344,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.set_defaults(handler=allocate_numbers_)
     a = admin.add_parser("reverify", parents=[common, where], help="重新计算每份证据的哈希")
     a.set_defaults(handler=reverify_)
+    a = admin.add_parser("export-bundle", parents=[common, where], help="导出记录的签名证据包（可用 inspector verify 离线核验）")
+    a.add_argument("record", help="记录哈希")
+    a.add_argument("-o", "--output", type=Path, required=True)
+    a.set_defaults(handler=export_bundle_)
     a = admin.add_parser("publish-catalogue", parents=[common, where], help="发布检查目录 TOML")
     a.add_argument("file")
     a.set_defaults(handler=publish_catalogue_)
