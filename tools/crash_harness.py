@@ -34,6 +34,7 @@ from PIL import Image
 from inspector_app.cli import main
 
 data, seed = sys.argv[1], int(sys.argv[2])
+server = sys.argv[3] if len(sys.argv) > 3 else None
 rng = random.Random(seed)
 
 def run(*args):
@@ -66,6 +67,9 @@ while True:
     ack("record", record)
     number = run("doc", "render", "rectify-order", record, "-o", str(Path(data) / "out.pdf"))["number"]
     ack("number", [record, number])
+    if server:
+        run("sync", "--server", server)
+        ack("synced", record)
 '''
 
 
@@ -80,7 +84,57 @@ def prepare(folder: Path) -> Path:
     return data
 
 
-def check(data: Path, acked: list[tuple[str, object]]) -> list[str]:
+class Server:
+    """A county server on loopback for the sync trials, with the device enrolled."""
+
+    def __init__(self, folder: Path, data: Path):
+        import socket
+
+        import httpx
+
+        self.dir = folder / "server"
+        env = dict(os.environ, INSPECTOR_PASSPHRASE="crash-test")
+        admin = [sys.executable, "-m", "sync.server.cli", "--data-dir", str(self.dir)]
+        subprocess.run(admin + ["init"], check=True, env=env, capture_output=True)
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        sock.close()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(folder / "server.log", "wb")
+        self.proc = subprocess.Popen(admin + ["serve", "--host", "127.0.0.1", "--port", str(self.port)], env=env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(300):
+            try:
+                if httpx.get(self.url + "/api/v1/server-key", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.secret = (self.dir / "admin-secret").read_text().strip()
+        cli = [sys.executable, "-m", "inspector_app.cli", "--data-dir", str(data), "--json"]
+        officers = json.loads(subprocess.run(cli + ["officer", "list"], check=True, env=env, capture_output=True,
+                                             text=True).stdout)
+        for o in officers:
+            subprocess.run(admin + ["admin", "add-inspector", "--name", o["name"], "--cert", o["cert"],
+                                    "--public-key", o["public_key"]], check=True, env=env, capture_output=True)
+        code = json.loads(subprocess.run(admin + ["admin", "enrol-device", "crash-laptop", "--json"], check=True,
+                                         env=env, capture_output=True, text=True).stdout)["code"]
+        subprocess.run(cli + ["sync", "--server", self.url, "--enrol", code], check=True, env=env, capture_output=True)
+
+    def has_record(self, record_hash: str) -> bool:
+        import httpx
+
+        r = httpx.get(f"{self.url}/api/v1/records/{record_hash}", headers={"Authorization": f"Bearer {self.secret}"},
+                      timeout=10)
+        return r.status_code == 200 and r.json().get("status") == "complete"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.log.close()
+
+
+def check(data: Path, acked: list[tuple[str, object]], server: Server | None = None) -> list[str]:
     """Everything wrong after a crash; empty when the store is consistent and nothing is lost."""
     from sqlalchemy import text
 
@@ -122,6 +176,10 @@ def check(data: Path, acked: list[tuple[str, object]]) -> list[str]:
         present = {"inspection": inspections, "result": inspections, "evidence": set(shas), "finding": findings,
                    "record": set(records), "number": numbers}
         for kind, value in acked:
+            if kind == "synced":
+                if server is None or not server.has_record(value):
+                    problems.append(f"acknowledged synced record {value} lost on the server")
+                continue
             key = value[0] if kind == "result" else value[1] if kind == "number" else value
             if key not in present[kind]:
                 problems.append(f"acknowledged {kind} {key} lost")
@@ -130,32 +188,44 @@ def check(data: Path, acked: list[tuple[str, object]]) -> list[str]:
     return problems
 
 
-def run(trials: int, seed: int, max_delay: float = 4.0, quiet: bool = False) -> dict:
+def run(trials: int, seed: int, max_delay: float = 4.0, quiet: bool = False, sync: bool = False) -> dict:
     rng = random.Random(seed)
     totals = {"trials": 0, "killed": 0, "acknowledged": 0, "losses": 0, "problems": []}
     with tempfile.TemporaryDirectory() as tmp:
         data = prepare(Path(tmp))
+        server = Server(Path(tmp), data) if sync else None
         env = dict(os.environ, INSPECTOR_PASSPHRASE="crash-test", PYTHONPATH=str(ROOT))
         acked: list[tuple[str, object]] = []
-        for trial in range(trials):
-            proc = subprocess.Popen([sys.executable, "-c", WORKER, str(data), str(rng.randrange(10**9))],
-                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-            time.sleep(rng.uniform(0.3, max_delay))
-            proc.send_signal(signal.SIGKILL)
-            out, _ = proc.communicate()
-            totals["killed"] += proc.returncode == -signal.SIGKILL
-            for line in out.splitlines():
-                if line.startswith("ACK "):
-                    _, kind, value = line.split(" ", 2)
-                    acked.append((kind, json.loads(value)))
-            problems = check(data, acked)
-            totals["trials"] += 1
-            totals["problems"] += [f"trial {trial}: {p}" for p in problems]
-            if not quiet:
-                print(f"trial {trial + 1}/{trials}: {len(acked)} acknowledged so far, "
-                      f"{'OK' if not problems else '; '.join(problems)}", flush=True)
-        totals["acknowledged"] = len(acked)
-        totals["losses"] = sum("lost" in p for p in totals["problems"])
+        try:
+            totals = _trials(trials, rng, data, env, acked, server, totals, max_delay, quiet)
+        finally:
+            if server is not None:
+                server.stop()
+    return totals
+
+
+def _trials(trials, rng, data, env, acked, server, totals, max_delay, quiet) -> dict:
+    for trial in range(trials):
+        extra = [server.url] if server is not None else []
+        proc = subprocess.Popen([sys.executable, "-c", WORKER, str(data), str(rng.randrange(10**9)), *extra],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        time.sleep(rng.uniform(0.3, max_delay))
+        proc.send_signal(signal.SIGKILL)
+        out, _ = proc.communicate()
+        totals["killed"] += proc.returncode == -signal.SIGKILL
+        for line in out.splitlines():
+            if line.startswith("ACK "):
+                _, kind, value = line.split(" ", 2)
+                acked.append((kind, json.loads(value)))
+        problems = check(data, acked, server)
+        totals["trials"] += 1
+        totals["problems"] += [f"trial {trial}: {p}" for p in problems]
+        if not quiet:
+            print(f"trial {trial + 1}/{trials}: {len(acked)} acknowledged so far, "
+                  f"{'OK' if not problems else '; '.join(problems)}", flush=True)
+    totals["acknowledged"] = len(acked)
+    totals["kinds"] = {kind: sum(k == kind for k, _ in acked) for kind in dict.fromkeys(k for k, _ in acked)}
+    totals["losses"] = sum("lost" in p for p in totals["problems"])
     return totals
 
 
@@ -164,11 +234,13 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-delay", type=float, default=4.0)
+    parser.add_argument("--sync", action="store_true", help="also sync to a county server on loopback after each record")
     args = parser.parse_args()
-    totals = run(args.trials, args.seed, args.max_delay)
+    totals = run(args.trials, args.seed, args.max_delay, sync=args.sync)
     print(f"crash harness: {totals['trials']} trials, {totals['killed']} killed mid-work, "
           f"{totals['acknowledged']} acknowledged items, {totals['losses']} lost, "
           f"{len(totals['problems'])} problems")
+    print("  acknowledged by kind: " + ", ".join(f"{k} {n}" for k, n in totals.get("kinds", {}).items()))
     for p in totals["problems"]:
         print("  " + p)
     return 0 if not totals["problems"] else 1
