@@ -259,3 +259,23 @@ def test_a_reinspection_closes_findings_it_reviews(demo_cli, tmp_path):
     _, _, err = demo_cli("inspection", "review", _new(demo_cli, other), "--finding", f2, "--result", "rectified",
                          expect=2)
     assert "不是本企业的隐患" in err
+
+
+def test_key_rotation_keeps_old_records_verifiable(demo_cli, tmp_path):
+    code = _key_production_enterprise(demo_cli)
+    before = {o["cert"]: o["public_key"] for o in demo_cli.json("officer", "list")}
+    first = _new(demo_cli, code)
+    demo_cli("inspection", "result", first, "reg-3", "compliant")
+    old_record = demo_cli.json("inspection", "sign", first)["record"]
+    rotated = demo_cli.json("officer", "rotate-key", "DEMO-0001")
+    assert rotated["public_key"] != before["DEMO-0001"]
+    second = _new(demo_cli, code)
+    demo_cli("inspection", "result", second, "reg-3", "compliant")
+    new_record = demo_cli.json("inspection", "sign", second)["record"]
+    for record, key in ((old_record, before["DEMO-0001"]), (new_record, rotated["public_key"])):
+        bundle = tmp_path / f"{record[:8]}.zip"
+        demo_cli("export", record, "-o", str(bundle))
+        demo_cli("verify", str(bundle))
+        import zipfile
+
+        assert json.loads(zipfile.ZipFile(bundle).read("public_keys.json"))["DEMO-0001"] == key
