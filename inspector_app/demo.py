@@ -90,6 +90,11 @@ DEMO_OFFICERS = [
     {"name": "王芳（演示）", "cert": "DEMO-0002"},
 ]
 DEMO_PASSPHRASE = "demo"
+# The fictional county's settings, so that demo documents print at once.
+DEMO_COUNTY = {
+    "county_name": "青禾县", "bureau_name": "青禾县应急管理局", "short_name": "青",
+    "seal_text": "青禾县应急管理局", "reconsideration_body": "青禾县人民政府", "court": "青禾县人民法院",
+}
 
 
 def demo_question_bank(major_hazard_catalogue):

@@ -168,7 +168,7 @@ def show_(args) -> int:
             "evidence": v.evidence.get("", []),
             "reviews": [{"finding": r.finding_id, "record": r.record_hash, "result": r.result, "note": r.note}
                         for r in reviews.of_inspection(session, i.id)],
-            "sign_blockers": v.blockers(),
+            "sign_blockers": [b.text("zh") for b in v.blockers()],
         }
 
         def text() -> str:
@@ -179,7 +179,7 @@ def show_(args) -> int:
                 flags = "".join(["（屡查屡犯）" if f.repeat_offence else "", "（自查自报）" if f.self_reported else ""])
                 lines.append(f"隐患 {f.id[:8]} {f.item_id} {GRADE_LABELS[f.grade]} 期限 {f.deadline or '—'}{flags}：{f.description}")
             blockers = v.blockers()
-            lines.append("可以签名" if not blockers else "尚不能签名：" + "；".join(blockers))
+            lines.append("可以签名" if not blockers else "尚不能签名：" + "；".join(b.text("zh") for b in blockers))
             return "\n".join(lines)
 
         emit(args, data, text)

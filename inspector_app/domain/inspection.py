@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .messages import InspectorError, define
+from .messages import DEFAULT_LANGUAGE, InspectorError, define, render
 
 RESULTS = ("compliant", "violation", "not-applicable", "not-checked")
 RESULT_LABELS = {
@@ -129,19 +129,49 @@ class ItemState:
     finding_count: int
 
 
-def sign_blockers(inspectors: list[str], items: list[ItemState], status: str, reviews: int = 0) -> list[str]:
-    """Why an inspection cannot be signed yet, in Chinese; empty when it can. A re-inspection
-    (整改复查) that only reviews earlier findings has something to sign."""
-    reasons: list[str] = []
+BLOCKER_SIGNED = define("inspection.blocker.signed", "已签名", "already signed")
+BLOCKER_TOO_FEW = define(
+    "inspection.blocker.too_few",
+    "执法人员不少于两名（当前 {count} 名）",
+    "at least two officers are required ({count} listed)",
+)
+BLOCKER_NOTHING_CHECKED = define("inspection.blocker.nothing_checked", "尚未检查任何项目", "no item has been checked yet")
+BLOCKER_VIOLATION_WITHOUT_FINDING = define(
+    "inspection.blocker.violation_without_finding",
+    "检查项 {item} 为“不符合”，但未登记隐患",
+    "item {item} is marked as a violation but has no finding",
+)
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """One reason an inspection cannot be signed yet: a message code and its parameters, rendered
+    in whichever language the screen or command shows."""
+
+    code: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    @classmethod
+    def of(cls, code: str, **params: object) -> "Blocker":
+        return cls(code, tuple(sorted(params.items())))
+
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return render(self.code, lang, **dict(self.params))
+
+
+def sign_blockers(inspectors: list[str], items: list[ItemState], status: str, reviews: int = 0) -> list[Blocker]:
+    """Why an inspection cannot be signed yet; empty when it can. A re-inspection (整改复查) that
+    only reviews earlier findings has something to sign."""
+    reasons: list[Blocker] = []
     if status == "signed":
-        reasons.append("已签名")
+        reasons.append(Blocker.of(BLOCKER_SIGNED))
     if len(set(inspectors)) < MIN_INSPECTORS:
-        reasons.append(f"执法人员不少于两名（当前 {len(set(inspectors))} 名）")
+        reasons.append(Blocker.of(BLOCKER_TOO_FEW, count=len(set(inspectors))))
     if not reviews and not any(i.result != "not-checked" for i in items):
-        reasons.append("尚未检查任何项目")
+        reasons.append(Blocker.of(BLOCKER_NOTHING_CHECKED))
     for item in items:
         if item.result == "violation" and item.finding_count == 0:
-            reasons.append(f"检查项 {item.item_id} 为“不符合”，但未登记隐患")
+            reasons.append(Blocker.of(BLOCKER_VIOLATION_WITHOUT_FINDING, item=item.item_id))
     return reasons
 
 

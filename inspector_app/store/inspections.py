@@ -207,7 +207,8 @@ class InspectionView:
     evidence: dict[str, list[str]]  # finding id ("" for the inspection itself) -> evidence shas
     reviews: int = 0  # earlier findings this inspection reviews (整改复查)
 
-    def blockers(self) -> list[str]:
+    def blockers(self) -> list[rules.Blocker]:
+        """Why it cannot be signed yet (domain.inspection.Blocker: code and params; .text(lang))."""
         counts: dict[str, int] = {}
         for f in self.findings:
             counts[f.item_id] = counts.get(f.item_id, 0) + 1

@@ -112,7 +112,7 @@ def sign_inspection(ws, inspection_id: str, passphrases=None) -> str:
         v = inspections.view(session, inspection_id)
         blockers = v.blockers()
         if blockers:
-            raise InspectorError(NOT_SIGNABLE, exit_code=1, inspection=v.inspection.id, reasons="；".join(blockers))
+            raise InspectorError(NOT_SIGNABLE, exit_code=1, inspection=v.inspection.id, reasons="；".join(b.text("zh") for b in blockers))
         certs = list(v.inspection.inspectors)
         unlocked = [officers.unlock(session, cert, ask(cert)) for cert in certs]
         inspection_id = v.inspection.id

@@ -83,6 +83,33 @@ INSPECTION_ROW = define("ui.ev.inspection_row", "{name} · {date}", "{name} · {
 VIEWER_TITLE = define("ui.ev.viewer", "查看证据", "Evidence viewer")
 PLAY = define("ui.ev.play", "播放／暂停 (空格)", "Play / pause (Space)")
 LOADING = define("ui.ev.loading", "正在解密载入…", "Decrypting…")
+CELL_ANNOTATED = define("ui.ev.cell_annotated", "{kind} · {time}\n【标注副本】{name}", "{kind} · {time}\n[Annotated] {name}")
+ANNOTATED_TIP = define("ui.ev.annotated_tip", "标注副本，原件：{original}", "Annotated copy of {original}")
+TOOL_ARROW = define("ui.ev.tool_arrow", "箭头 (A)", "Arrow (A)")
+TOOL_BOX = define("ui.ev.tool_box", "方框 (B)", "Box (B)")
+TOOL_TEXT = define("ui.ev.tool_text", "文字 (T)", "Text (T)")
+ANNOTATE_SAVE = define("ui.ev.annotate_save", "保存标注副本 (Ctrl+S)", "Save annotated copy (Ctrl+S)")
+ANNOTATE_CANCEL = define("ui.ev.annotate_cancel", "取消标注 (Esc)", "Cancel (Esc)")
+ANNOTATE_HINT = define(
+    "ui.ev.annotate_hint",
+    "标注：按 A（箭头）、B（方框）或 T（文字）选工具，在照片上拖动或点击放置，Ctrl+S 保存为副本，原件不变。",
+    "Annotate: press A (arrow), B (box) or T (text), drag or click on the photo, Ctrl+S saves a copy; "
+    "the original is never changed.",
+)
+ANNOTATE_MODE = define(
+    "ui.ev.annotate_mode",
+    "正在标注（{tool}），已画 {count} 个。拖动放置；Ctrl+S 保存副本；Esc 取消。",
+    "Annotating ({tool}), {count} drawn. Drag to place; Ctrl+S saves a copy; Esc cancels.",
+)
+ANNOTATE_SAVING = define("ui.ev.annotate_saving", "正在保存标注副本…", "Saving the annotated copy…")
+ANNOTATE_SAVED = define(
+    "ui.ev.annotate_saved",
+    "已保存标注副本 {name}，原件未改动。",
+    "Saved the annotated copy {name}; the original is unchanged.",
+)
+ANNOTATE_NOTHING = define("ui.ev.annotate_nothing", "还没有画任何标注。", "Nothing has been drawn yet.")
+TOOL_NAMES = {"arrow": define("ui.ev.tool.arrow", "箭头", "arrow"), "box": define("ui.ev.tool.box", "方框", "box"),
+              "text": define("ui.ev.tool.text", "文字", "text"), None: define("ui.ev.tool.none", "未选工具", "no tool")}
 NO_MULTIMEDIA = define("ui.ev.no_multimedia", "本机无法播放视频（缺少 Qt 多媒体组件）。", "Video cannot be played here (Qt Multimedia is missing).")
 
 
@@ -151,14 +178,16 @@ class EvidenceGridModel(QAbstractListModel):
             return None
         r = self._all[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return tr(CELL, kind=kind_text(r.kind), time=r.captured_at[5:16].replace("T", " "), name=r.original_name)
+            return tr(CELL_ANNOTATED if r.derived_from else CELL, kind=kind_text(r.kind),
+                      time=r.captured_at[5:16].replace("T", " "), name=r.original_name)
         if role == Qt.ItemDataRole.DecorationRole:
             if self.thumbnails is None:
                 return self.placeholder
             pix = self.thumbnails.request(r.sha256)
             return pix if pix is not None else self.placeholder
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{r.original_name}\n{r.sha256}"
+            tip = f"{r.original_name}\n{r.sha256}"
+            return tip + "\n" + tr(ANNOTATED_TIP, original=r.derived_from) if r.derived_from else tip
         if role == self.ShaRole:
             return r.sha256
         if role == self.RowRole:
@@ -357,7 +386,18 @@ class EvidencePage(QWidget):
         rows = self.selected_rows()
         if rows and self.ctx.session.vault is not None:
             self.viewer = EvidenceViewer(self.ctx, rows[0], self)
+            self.viewer.annotated.connect(self._annotated)
             self.viewer.open()
+
+    def _annotated(self, row) -> None:
+        self.nav.data_changed.emit("evidence")
+        self.refresh()
+        i = next((n for n in range(self.model.total) if self.model.row(n).sha256 == row.sha256), None)
+        if i is not None:
+            while self.model.rowCount() <= i and self.model.canFetchMore():
+                self.model.fetchMore()
+            self.grid.selectionModel().setCurrentIndex(
+                self.model.index(i), self.grid.selectionModel().SelectionFlag.ClearAndSelect)
 
 
 class AttachDialog(QDialog):
@@ -446,8 +486,11 @@ class AttachDialog(QDialog):
 
 
 class EvidenceViewer(QDialog):
-    """A photo, decrypted in a worker and fitted to the window; or a video/recording, played by
-    QMediaPlayer from the loopback server."""
+    """A photo, decrypted in a worker and fitted to the window, which can be annotated (arrow,
+    box, text: ui/annotate.py) into a derived copy; or a video/recording, played by QMediaPlayer
+    from the loopback server."""
+
+    annotated = Signal(object)  # the new copy's services.EvidenceRow
 
     def __init__(self, ctx, row: services.EvidenceRow, parent=None):
         super().__init__(parent)
@@ -456,50 +499,145 @@ class EvidenceViewer(QDialog):
         self.server = None
         self.player = None
         self.image: QImage | None = None
+        self.save_op = None
         self.setObjectName("evidenceViewer")
         self.setWindowTitle(tr(VIEWER_TITLE))
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"{kind_text(row.kind)} · {row.original_name}"))
         if row.kind == "photo":
-            self.label = QLabel(tr(LOADING))
-            self.label.setObjectName("photo")
-            self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-            layout.addWidget(self.label, 1)
-            vault, sha = ctx.session.vault, row.sha256
-
-            def work(op):
-                with vault.open(sha) as r:
-                    data = r.read()
-                image = QImage.fromData(data)
-                return image
-
-            ctx.ops.run(work, on_done=self._photo, label="photo")
+            self._photo_ui(layout)
         else:
             self._video(layout)
         close = QPushButton(tr(CLOSE))
         close.setAutoDefault(False)
-        close.clicked.connect(self.reject)
+        close.clicked.connect(self.close_viewer)
         row_ = QHBoxLayout()
         row_.addStretch(1)
         row_.addWidget(close)
         layout.addLayout(row_)
         self.resize(960, 720)
 
+    # --- photo and annotate mode ---
+    def _photo_ui(self, layout) -> None:
+        from .annotate import PhotoCanvas
+
+        self.label = PhotoCanvas()
+        self.label.placeholder = tr(LOADING)
+        self.label.changed.connect(self._mode_changed)
+        layout.addWidget(self.label, 1)
+        tools = QHBoxLayout()
+        self.tool_buttons = {}
+        for tool, text, key in (("arrow", TOOL_ARROW, Qt.Key.Key_A), ("box", TOOL_BOX, Qt.Key.Key_B),
+                                ("text", TOOL_TEXT, Qt.Key.Key_T)):
+            b = QPushButton(tr(text))
+            b.setObjectName(f"tool_{tool}")
+            b.setCheckable(True)
+            b.setAutoDefault(False)
+            b.setEnabled(False)
+            b.clicked.connect(lambda _c=False, t=tool: self.set_tool(t))
+            tools.addWidget(b)
+            self.tool_buttons[tool] = b
+            QShortcut(QKeySequence(key), self, activated=lambda t=tool: self.set_tool(t))
+        tools.addStretch(1)
+        self.save_button = QPushButton(tr(ANNOTATE_SAVE))
+        self.save_button.setObjectName("annotateSave")
+        self.save_button.setAutoDefault(False)
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(self.save_annotation)
+        self.cancel_button = QPushButton(tr(ANNOTATE_CANCEL))
+        self.cancel_button.setObjectName("annotateCancel")
+        self.cancel_button.setAutoDefault(False)
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.label.clear)
+        tools.addWidget(self.save_button)
+        tools.addWidget(self.cancel_button)
+        layout.addLayout(tools)
+        self.annotate_status = note(tr(ANNOTATE_HINT))
+        self.annotate_status.setObjectName("annotateStatus")
+        layout.addWidget(self.annotate_status)
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save_annotation)
+        vault, sha = self.ctx.session.vault, self.row.sha256
+
+        def work(op):
+            from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+            from PySide6.QtGui import QImageReader
+
+            with vault.open(sha) as r:
+                data = r.read()
+            buf = QBuffer()
+            buf.setData(QByteArray(data))
+            buf.open(QIODevice.OpenModeFlag.ReadOnly)
+            reader = QImageReader(buf)
+            reader.setAutoTransform(True)  # upright, as store/derived draws: annotations are in these pixels
+            return reader.read()
+
+        self.ctx.ops.run(work, on_done=self._photo, label="photo")
+
     def _photo(self, image: QImage) -> None:
         self.image = image
-        self._fit()
+        self.label.set_image(image)
+        ok = not image.isNull()
+        for b in self.tool_buttons.values():
+            b.setEnabled(ok)
 
-    def _fit(self) -> None:
-        if self.image is not None and not self.image.isNull():
-            pix = QPixmap.fromImage(self.image).scaled(self.label.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                                                       Qt.TransformationMode.SmoothTransformation)
-            self.label.setPixmap(pix)
+    def set_tool(self, tool: str) -> None:
+        if self.row.kind != "photo" or self.image is None or self.image.isNull():
+            return
+        self.label.set_tool(tool)
+        self.label.setFocus()
 
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if self.row.kind == "photo":
-            self._fit()
+    def _mode_changed(self) -> None:
+        c = self.label
+        for tool, b in self.tool_buttons.items():
+            b.setChecked(c.tool == tool)
+        busy = self.save_op is not None and not self.save_op.done
+        self.save_button.setEnabled(bool(c.shapes) and not busy)
+        self.cancel_button.setEnabled(c.annotating)
+        if c.annotating:
+            self.annotate_status.setText(tr(ANNOTATE_MODE, tool=tr(TOOL_NAMES[c.tool]), count=len(c.shapes)))
+        elif not busy:
+            self.annotate_status.setText(tr(ANNOTATE_HINT))
+
+    def save_annotation(self) -> None:
+        """Ctrl+S: the shapes drawn, as an annotated copy (services.annotate_evidence, write pool)."""
+        if self.row.kind != "photo" or (self.save_op is not None and not self.save_op.done):
+            return
+        self.label.commit_text()
+        shapes = list(self.label.shapes)
+        officer = self.ctx.session.officer
+        if not shapes or officer is None:
+            self.annotate_status.setText(tr(ANNOTATE_NOTHING))
+            return
+        ws, vault, sha = self.ctx.ws, self.ctx.session.vault, self.row.sha256
+        self.annotate_status.setText(tr(ANNOTATE_SAVING))
+        self.save_op = self.ctx.ops.run(lambda op: services.annotate_evidence(ws, officer, vault, sha, shapes),
+                                        kind="write", on_done=self._saved, on_error=self._save_failed,
+                                        label="annotate")
+        self.save_button.setEnabled(False)
+
+    def _saved(self, row) -> None:
+        self.label.clear()
+        self.annotate_status.setText(tr(ANNOTATE_SAVED, name=row.original_name))
+        self.annotated.emit(row)
+
+    def _save_failed(self, exc) -> None:
+        if not isinstance(exc, InspectorError):
+            self.ctx.errors(exc)
+        self.annotate_status.setText(self.ctx.errors.text_for(exc))
+        self._mode_changed_later()
+
+    def _mode_changed_later(self) -> None:
+        self.save_button.setEnabled(bool(self.label.shapes))
+
+    def reject(self) -> None:
+        """Esc leaves annotate mode step by step (the text typed, the drag, the drawing) before it
+        closes the viewer."""
+        if self.row.kind == "photo" and self.label.cancel_step():
+            return
+        super().reject()
+
+    def close_viewer(self) -> None:
+        super().reject()
 
     def _video(self, layout) -> None:
         try:

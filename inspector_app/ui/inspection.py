@@ -23,7 +23,7 @@ from inspector_app.domain.messages import InspectorError
 
 from . import labels, services
 from .enterprises import EnterpriseSearch
-from .i18n import define, error_text, tr
+from .i18n import define, error_text, language, tr
 from .shortcuts import keys
 from .widgets import Debouncer, buddy, note, title
 
@@ -132,6 +132,12 @@ PICK_TITLE = define("ui.pick.title", "从证据库选择", "Choose from the vaul
 PICK_ALL = define("ui.pick.all", "显示全部证据（默认只显示尚未关联的）", "Show all evidence (by default only unattached)")
 PICK_OK = define("ui.pick.ok", "选用", "Use")
 PICK_EMPTY = define("ui.pick.empty", "证据库中没有可选的证据。", "The vault has no evidence to choose.")
+
+
+def blocker_text(blockers: list[rules.Blocker]) -> str:
+    """The reasons an inspection cannot be signed, in the UI's language."""
+    lang = language()
+    return ("；" if lang == "zh" else "; ").join(b.text(lang) for b in blockers)
 
 
 def _button(text: str, name: str) -> QPushButton:
@@ -504,7 +510,7 @@ class InspectionPage(QWidget):
             self.blockers.setText(tr(SIGNED, hash=s.record_hash or ""))
         elif s.blockers:
             self.blockers.setObjectName("warning")
-            self.blockers.setText(progress + tr(CANNOT_SIGN, reasons="；".join(s.blockers)))
+            self.blockers.setText(progress + tr(CANNOT_SIGN, reasons=blocker_text(s.blockers)))
         else:
             self.blockers.setObjectName("ok")
             self.blockers.setText(progress + tr(CAN_SIGN))
@@ -628,7 +634,7 @@ class InspectionPage(QWidget):
         if not self._editable():
             return
         if self.state.blockers:
-            self.ctx.errors.show(tr(CANNOT_SIGN, reasons="；".join(self.state.blockers)))
+            self.ctx.errors.show(tr(CANNOT_SIGN, reasons=blocker_text(self.state.blockers)))
             return
         from .signing import SignFlow
 

@@ -96,10 +96,7 @@ def load_demo(ws, passphrase: str = "demo", count: int = 48) -> None:
     load(ws, passphrase, count)
 
 
-DEMO_COUNTY = {  # the fictional county of inspector_app/demo.py
-    "county_name": "青禾县", "bureau_name": "青禾县应急管理局", "short_name": "青",
-    "seal_text": "青禾县应急管理局", "reconsideration_body": "青禾县人民政府", "court": "青禾县人民法院",
-}
+from inspector_app.demo import DEMO_COUNTY  # noqa: E402,F401 - re-exported: the fictional county
 
 
 # ------------------------------------------------------------------------------------ home
@@ -142,6 +139,8 @@ class EvidenceRow:
     note: str | None
     duration_s: str | None
     captured_by: str | None
+    derived_from: str | None = None  # an annotated copy: the original it was drawn on
+    derived_kind: str | None = None  # annotated (thumbnails are never listed)
 
 
 @dataclass
@@ -154,7 +153,7 @@ class HomeSummary:
 
 def _evidence_row(r: models.Evidence) -> EvidenceRow:
     return EvidenceRow(r.sha256, r.kind, r.media_type, r.size, r.captured_at, r.original_name or "", r.note,
-                       r.duration_s, r.captured_by)
+                       r.duration_s, r.captured_by, r.derived_from, r.derived_kind)
 
 
 def _day(iso: str) -> date:
@@ -398,7 +397,7 @@ class InspectionState:
     items: list[ItemRow]
     findings: list[FindingRow]
     evidence: list[str]  # attached to the inspection itself
-    blockers: list[str]  # Chinese reasons from domain.inspection.sign_blockers
+    blockers: list[rules.Blocker]  # domain.inspection.sign_blockers: code + params, .text(lang)
     record_hash: str | None
 
     def findings_of(self, item_id: str) -> list[FindingRow]:
@@ -512,10 +511,22 @@ def sign(ws, inspection_id: str, passphrases: Callable[[str], str]) -> str:
 
 
 def evidence_rows(ws, *, unassigned: bool = False) -> list[EvidenceRow]:
-    """Originals (not thumbnails or annotated copies), newest first."""
+    """Originals, newest first, each followed by its annotated copies (oldest first); never
+    thumbnails. The unassigned list holds originals only."""
+    from inspector_app.store.derived import ANNOTATED
+
     with ws.store.read() as session:
         rows = evidence_store.unassigned(session) if unassigned else evidence_store.all_rows(session)
-        return [_evidence_row(r) for r in rows if r.derived_from is None]
+        originals = [_evidence_row(r) for r in rows if r.derived_from is None]
+        copies: dict[str, list[EvidenceRow]] = {}
+        for r in reversed(rows):
+            if r.derived_from is not None and r.derived_kind == ANNOTATED:
+                copies.setdefault(r.derived_from, []).append(_evidence_row(r))
+        out: list[EvidenceRow] = []
+        for o in originals:
+            out.append(o)
+            out.extend(copies.get(o.sha256, []))
+        return out
 
 
 def evidence_row(ws, sha: str) -> EvidenceRow:
@@ -565,16 +576,24 @@ def import_paths(ws, unlocked, paths: list[Path], *, inspection: str | None = No
 
 
 def thumbnail_jpeg(ws, vault, sha: str) -> bytes:
-    """A thumbnail of an original, made once (store/derived.py) and found again through its
-    evidence row (derived_from, derived_kind) afterwards."""
+    """A thumbnail of an original or of an annotated copy, made once (store/derived.py) and found
+    again through its evidence row (derived_from, derived_kind) afterwards. A copy's thumbnail is
+    recorded, like the copy, as derived from the original; its vault sidecar names the copy as its
+    ``source``, which tells it apart from the original's own thumbnail."""
     from inspector_app.store import derived
 
     with ws.store.read() as session:
-        existing = session.scalar(select(models.Evidence.sha256).where(
-            models.Evidence.derived_from == sha, models.Evidence.derived_kind == derived.THUMBNAIL).limit(1))
-    if existing and vault.has(existing):
-        with vault.open(existing) as r:
-            return r.read()
+        own = session.get(models.Evidence, sha)
+        root = own.derived_from if own is not None and own.derived_from else sha
+        candidates = list(session.scalars(select(models.Evidence.sha256).where(
+            models.Evidence.derived_from == root, models.Evidence.derived_kind == derived.THUMBNAIL)))
+    for existing in candidates:
+        if not vault.has(existing):
+            continue
+        meta = vault.get_meta(existing) or {}
+        if meta.get("source", meta.get("derived_from")) == sha:
+            with vault.open(existing) as r:
+                return r.read()
     made = derived.thumbnail(vault, sha)
     with ws.store.write() as session:
         evidence_store.record(session, sha256=made.sha256, info=made.media_info(), captured_by=None,
@@ -582,6 +601,26 @@ def thumbnail_jpeg(ws, vault, sha: str) -> bytes:
                               derived_kind=made.kind)
     with vault.open(made.sha256) as r:
         return r.read()
+
+
+def annotate_evidence(ws, unlocked, vault, sha: str, shapes: list, *, font_path=None) -> EvidenceRow:
+    """As `inspector evidence annotate`: an annotated copy of a photo (arrows, boxes and text in
+    pixels of the upright picture) made by store/derived.annotate, stored in the vault beside the
+    untouched original, recorded as evidence derived from it and audited in the same write."""
+    from inspector_app.store import derived
+
+    made = derived.annotate(vault, sha, shapes, font_path=font_path)
+    original = made.derived_from
+    with ws.store.write() as session:
+        source = session.get(models.Evidence, original)
+        stem = (source.original_name if source is not None and source.original_name else original[:16])
+        name = f"{Path(stem).stem}-annotated{'.png' if made.media_type == 'image/png' else '.jpg'}"
+        row = evidence_store.record(session, sha256=made.sha256, info=made.media_info(),
+                                    captured_by=unlocked.cert, original_name=name, derived_from=original,
+                                    derived_kind=derived.ANNOTATED)
+        ws.audit(session, "edit", f"evidence:{made.sha256}", {"op": "annotate", "original": original})
+        session.flush()
+        return _evidence_row(row)
 
 
 # ------------------------------------------------------------------------------------ documents
