@@ -135,3 +135,50 @@ def test_record_schema_reports_problems_never_crashes(edits):
         assert problems
     else:
         assert not problems and json.loads(data) == json.loads(json.dumps(payload, ensure_ascii=False))
+
+
+# --- tus request parsing (the server's Upload-Metadata, Upload-Checksum and integer headers) ---
+from sync.protocol import wire  # noqa: E402
+from sync.protocol.errors import SyncError  # noqa: E402
+from sync.server.uploads.service import _int_header  # noqa: E402
+
+header_text = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x2FF), max_size=80)
+
+
+@FUZZ
+@given(header=header_text)
+def test_upload_metadata_parsing_only_raises_value_error(header):
+    try:
+        parsed = wire.decode_metadata(header)
+    except ValueError:
+        return
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in parsed.items())
+
+
+@FUZZ
+@given(values=st.dictionaries(st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E,
+                                                              blacklist_characters=","), min_size=1, max_size=12),
+                              st.text(max_size=30), max_size=5))
+def test_upload_metadata_round_trips(values):
+    assert wire.decode_metadata(wire.encode_metadata(values)) == values
+
+
+@FUZZ
+@given(header=header_text)
+def test_upload_checksum_parsing_only_raises_value_error(header):
+    try:
+        algorithm, digest = wire.parse_checksum(header)
+    except ValueError:
+        return
+    assert isinstance(algorithm, str) and isinstance(digest, bytes)
+
+
+@FUZZ
+@given(value=st.none() | header_text)
+def test_integer_headers_only_raise_the_coded_error(value):
+    try:
+        n = _int_header("Upload-Offset", value)
+    except SyncError as exc:
+        assert exc.code == "sync.malformed"
+    else:
+        assert isinstance(n, int) and n >= 0

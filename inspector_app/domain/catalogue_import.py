@@ -342,7 +342,7 @@ def _columns(rows, file: str) -> tuple[int, dict[str, int]]:
 
 def _seq(text: str) -> int | None:
     words = unicodedata.normalize("NFKC", text).strip().rstrip(".、")
-    return int(words) if words.isdigit() and int(words) > 0 else None
+    return int(words) if words.isdecimal() and int(words) > 0 else None
 
 
 def _citations(cell: str) -> list[str]:
@@ -364,8 +364,8 @@ def _ref_numbers(line: str) -> list[int]:
     numbers: list[int] = []
     i = 0
     while i < len(tokens):
-        if tokens[i].isdigit():
-            if i + 2 < len(tokens) and not tokens[i + 1].isdigit() and tokens[i + 2].isdigit():
+        if tokens[i].isdecimal():
+            if i + 2 < len(tokens) and not tokens[i + 1].isdecimal() and tokens[i + 2].isdecimal():
                 numbers.extend(range(int(tokens[i]), int(tokens[i + 2]) + 1))
                 i += 3
                 continue

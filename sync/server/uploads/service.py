@@ -91,7 +91,7 @@ def _int_header(name: str, value: str | None, *, required: bool = True) -> int |
         if required:
             raise SyncError(errors.MALFORMED, reason=f"{name} header missing")
         return None
-    if not value.isdigit() or len(value) > 19:
+    if not (value.isascii() and value.isdigit()) or len(value) > 19:  # "²".isdigit() is True
         raise SyncError(errors.MALFORMED, reason=f"{name} must be a non-negative integer")
     return int(value)
 

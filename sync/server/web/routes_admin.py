@@ -22,7 +22,7 @@ router = APIRouter(include_in_schema=False, prefix="/admin")
 
 
 def _int_id(value: str, what: str) -> int:
-    if not value.isdigit() or len(value) > 9:
+    if not value.isdecimal() or len(value) > 9:
         raise WebError(404, f"没有这个{what}")
     return int(value)
 
@@ -43,7 +43,7 @@ def devices_page(request: Request, info: SessionInfo = Depends(admin), ctx: Cont
 def enrol_device(request: Request, posted=Depends(admin_form), ctx: Context = Depends(get_context)):
     info, form = posted
     ttl = form.get("ttl_hours", "24")
-    if not ttl.isdigit():
+    if not ttl.isdecimal():
         raise WebError(400, "有效期应为整数（小时）")
     out = guard(admin_ops.enrol, ctx, form.get("name", ""), int(ttl))
     import datetime as _dt
@@ -108,7 +108,7 @@ def numbers_page(request: Request, info: SessionInfo = Depends(admin), ctx: Cont
 def allocate_numbers(posted=Depends(admin_form), ctx: Context = Depends(get_context)):
     info, form = posted
     device = form.get("device", "")
-    if not device.isdigit():
+    if not device.isdecimal():
         raise WebError(400, "请选择设备")
     guard(admin_ops.allocate, ctx, int(device), form.get("prefix", ""), form.get("year", ""), form.get("count", ""))
     return RedirectResponse("/admin/numbers", status_code=303)

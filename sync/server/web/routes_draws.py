@@ -24,7 +24,7 @@ def draws_page(request: Request, info: SessionInfo = Depends(staff), ctx: Contex
 def _sample(form: dict[str, str]) -> dict:
     mode, value = form.get("sample_mode", ""), form.get("sample_value", "").strip()
     if mode == "count":
-        if not value.isdigit():
+        if not value.isdecimal():
             raise WebError(400, "抽取家数应为整数")
         return {"count": int(value)}
     if mode == "rate":
@@ -45,18 +45,18 @@ def _sample(form: dict[str, str]) -> dict:
 def create_draw(posted=Depends(staff_form), ctx: Context = Depends(get_context)):
     info, form = posted
     team = form.get("team_size", "2")
-    if not team.isdigit():
+    if not team.isdecimal():
         raise WebError(400, "每组人数应为整数")
     previous = form.get("previous_draw", "")
     d = guard(draws.create, ctx, by=info.user.name, title=form.get("title", "").strip()[:200],
               period=form.get("period", "").strip()[:100], seed_source=form.get("seed_source", "").strip()[:500],
               team_size=int(team), sample=_sample(form), conflicts=form.get("conflicts", "")[:100_000],
-              previous_draw=int(previous) if previous.isdigit() else None)
+              previous_draw=int(previous) if previous.isdecimal() else None)
     return RedirectResponse(f"/draws/{d['id']}", status_code=303)
 
 
 def _get(ctx: Context, draw_id: str) -> dict:
-    d = draws.find(ctx, int(draw_id)) if draw_id.isdigit() and len(draw_id) < 10 else None
+    d = draws.find(ctx, int(draw_id)) if draw_id.isdecimal() and len(draw_id) < 10 else None
     if d is None:
         raise WebError(404, "没有这次抽查")
     return d

@@ -32,7 +32,7 @@ def verify_document(record_hash: str, request: Request, ctx: Context = Depends(g
 
 
 def _draw(ctx: Context, draw_id: str) -> dict:
-    d = draws.find(ctx, int(draw_id)) if draw_id.isdigit() and len(draw_id) < 10 else None
+    d = draws.find(ctx, int(draw_id)) if draw_id.isdecimal() and len(draw_id) < 10 else None
     if d is None:
         raise WebError(404, "没有这次抽查")
     return d
