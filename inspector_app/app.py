@@ -125,6 +125,9 @@ def attach_workspace(ctx, ws, *, frame_input=None) -> None:
 
     ctx.relaunch = relaunch
     holder["window"].attach()
+    from inspector_app.ui.qtcompat import collect_garbage_on_the_gui_thread
+
+    collect_garbage_on_the_gui_thread().settle()
 
 
 def build(ws, *, frame_input=None, errors=None):

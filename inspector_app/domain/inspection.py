@@ -152,7 +152,7 @@ class Blocker:
     params: tuple[tuple[str, object], ...] = ()
 
     @classmethod
-    def of(cls, code: str, **params: object) -> "Blocker":
+    def of(cls, code: str, **params: object) -> Blocker:
         return cls(code, tuple(sorted(params.items())))
 
     def text(self, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -8,8 +8,9 @@ Kinds (one pool each):
   ``write``  one thread: every change to the store and the vault goes here, in the order asked,
              so writes are serialized and never wait on the GUI (Store.write() is the transaction).
   ``read``   a small pool for slow reads, unlocking keys (Argon2id), signing, rendering, printing.
-  ``media``  two threads for thumbnails and video frames, so a grid of thumbnails never starves
-             the others.
+  ``media``  one thread for thumbnails and video frames, so a grid of thumbnails never starves
+             the others, nor the GUI thread: with two on a two-core laptop, scrolling the evidence
+             grid while thumbnails were being made stuttered (bench/scroll.py: 24 ms steps; 9 ms now).
 
 The callable gets the Operation; ``op.report(x)`` sends progress. Progress is coalesced: a burst of
 reports from the worker reaches the GUI as one call with the latest value. Results and errors come
@@ -146,7 +147,7 @@ class Operations(QObject):
         self._pools = {"write": QThreadPool(self), "read": QThreadPool(self), "media": QThreadPool(self)}
         self._pools["write"].setMaxThreadCount(1)
         self._pools["read"].setMaxThreadCount(4)
-        self._pools["media"].setMaxThreadCount(2)
+        self._pools["media"].setMaxThreadCount(1)
         self._active: set[Operation] = set()
 
     def set_error_presenter(self, present_error: Callable[[BaseException], None]) -> None:

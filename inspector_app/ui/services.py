@@ -604,7 +604,7 @@ def thumbnail_jpeg(ws, vault, sha: str) -> bytes:
 
 
 def annotate_evidence(ws, unlocked, vault, sha: str, shapes: list, *, font_path=None) -> EvidenceRow:
-    """As `inspector evidence annotate`: an annotated copy of a photo (arrows, boxes and text in
+    """An annotated copy of a photo (arrows, boxes and text in
     pixels of the upright picture) made by store/derived.annotate, stored in the vault beside the
     untouched original, recorded as evidence derived from it and audited in the same write."""
     from inspector_app.store import derived
