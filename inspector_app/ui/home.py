@@ -15,7 +15,7 @@ from .widgets import note, title
 
 TITLE = define("ui.home.title", "首页", "Home")
 LOADING = define("ui.home.loading", "正在载入…", "Loading…")
-DRAFTS = define("ui.home.drafts", "未完成的检查(&D)", "Open inspections (&drafts)")
+DRAFTS = define("ui.home.drafts", "检查任务与未完成的检查(&D)", "Tasks and open inspections (&drafts)")
 DEADLINES = define("ui.home.deadlines", "整改期限临近或已过(&H)", "&Hazards with deadlines near or past")
 UNASSIGNED = define("ui.home.unassigned", "尚未关联的证据(&V)", "E&vidence not yet attached")
 SYNC = define("ui.home.sync", "同步", "Sync")
@@ -29,6 +29,8 @@ SYNC_SERVER = define(
     "已设置服务器 {url}；同步状态见首页的同步栏。",
     "Server {url} is set; see the sync panel on the home page.",
 )
+PLAN_ITEM = define("ui.home.plan_item", "【检查任务】{name}{title} · 期限 {due} · 执法人员 {inspectors}（回车新建检查）",
+                   "[Task] {name}{title} · due {due} · officers {inspectors} (Enter starts it)")
 NO_DRAFTS = define("ui.home.no_drafts", "没有未完成的检查。按 Ctrl+N 新建检查。", "No open inspection. Press Ctrl+N to start one.")
 NO_DEADLINES = define("ui.home.no_deadlines", "没有临近或已过整改期限的隐患。", "No hazard has a deadline near or past.")
 NO_UNASSIGNED = define("ui.home.no_unassigned", "所有证据都已关联到检查。", "All evidence is attached to an inspection.")
@@ -102,6 +104,10 @@ class HomePage(QWidget):
         self.unassigned.itemActivated.connect(self._open_evidence)
 
     def _open_inspection(self, item) -> None:
+        task = item.data(Qt.ItemDataRole.UserRole + 1)
+        if task:
+            self.nav.new_inspection.emit(task)
+            return
         value = item.data(Qt.ItemDataRole.UserRole)
         if value:
             self.nav.open_inspection.emit(value)
@@ -142,6 +148,12 @@ class HomePage(QWidget):
         summary, server = result
         self.status.hide()
         self.drafts.clear()
+        for p in summary.plan:  # the county's tasks for this device's officers come first
+            item = QListWidgetItem(tr(PLAN_ITEM, name=p.enterprise_name, title=f"（{p.title}）" if p.title else "",
+                                      due=p.due or "—", inspectors="、".join(p.inspectors)))
+            item.setData(Qt.ItemDataRole.UserRole + 1, p.enterprise_code)
+            item.setForeground(QBrush(QColor("#0b57d0")))
+            self.drafts.addItem(item)
         for d in summary.drafts:
             code = DRAFT_LATE if d.entry_overdue else DRAFT_ITEM
             item = QListWidgetItem(tr(code, name=d.enterprise_name, date=d.started_at[:10], checked=d.checked,
@@ -150,7 +162,7 @@ class HomePage(QWidget):
             if d.entry_overdue:
                 item.setForeground(QBrush(QColor("#b3261e")))
             self.drafts.addItem(item)
-        if not summary.drafts:
+        if not summary.drafts and not summary.plan:
             self._empty(self.drafts, tr(NO_DRAFTS))
         else:
             self.drafts.setCurrentRow(0)

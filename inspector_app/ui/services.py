@@ -8,7 +8,7 @@ orchestrates, like the CLI's handlers do.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
@@ -149,6 +149,36 @@ class HomeSummary:
     deadlines: list[DeadlineRow]
     unassigned: list[EvidenceRow]
     deadlines_total: int
+    plan: list["PlanRow"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """An inspection task the county assigned to this device's officers (pulled at sync), not yet
+    done: no inspection of the enterprise signed since the task was made."""
+
+    enterprise_code: str
+    enterprise_name: str
+    title: str
+    due: str | None
+    inspectors: tuple[str, ...]
+
+
+def plan_rows(ws, session) -> list[PlanRow]:
+    from sync.client.models import SyncConfig
+
+    row = session.get(SyncConfig, "assignments")
+    rows = []
+    for task in (row.value if row is not None else None) or []:
+        code = task.get("enterprise", "")
+        done = session.scalar(select(func.count()).select_from(models.Inspection).where(
+            models.Inspection.enterprise_code == code, models.Inspection.status == "signed",
+            models.Inspection.started_at >= (task.get("created_at") or "")[:10]))
+        if done:
+            continue
+        name = session.scalar(select(models.Enterprise.name).where(models.Enterprise.code == code)) or code
+        rows.append(PlanRow(code, name, task.get("title") or "", task.get("due"), tuple(task.get("inspectors") or ())))
+    return sorted(rows, key=lambda r: (r.due or "9999", r.enterprise_name))
 
 
 def _evidence_row(r: models.Evidence) -> EvidenceRow:
@@ -162,6 +192,7 @@ def _day(iso: str) -> date:
 
 def home_summary(ws, today: date, *, soon_days: int = 7, limit: int = 200) -> HomeSummary:
     with ws.store.read() as session:
+        plan = plan_rows(ws, session)
         drafts = []
         draft_rows = session.execute(
             select(models.Inspection.id, models.Inspection.enterprise_code, models.Enterprise.name,
@@ -203,7 +234,7 @@ def home_summary(ws, today: date, *, soon_days: int = 7, limit: int = 200) -> Ho
             deadlines.append(DeadlineRow(fid, iid, name, item, text, grade, d, state.status, state.days_left,
                                          rules.entry_overdue(_day(started), _day(created))))
         unassigned = [_evidence_row(r) for r in evidence_store.unassigned(session)[:limit]]
-    return HomeSummary(drafts, deadlines, unassigned, int(total_due or 0))
+    return HomeSummary(drafts, deadlines, unassigned, int(total_due or 0), plan)
 
 
 # ------------------------------------------------------------------------------------ enterprises
