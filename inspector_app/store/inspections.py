@@ -313,3 +313,15 @@ def remove_finding(session: Session, finding_id: str) -> str:
     session.delete(finding)
     session.get(models.Inspection, inspection_id).updated_at = now_iso()
     return inspection_id
+
+
+def wordings(session: Session, item_id: str, limit: int = 8) -> list[str]:
+    """The library of standard wordings for an item, grown from use: the descriptions officers
+    have written for it before, the most used first."""
+    rows = session.execute(
+        select(models.Finding.description, func.count().label("n"))
+        .where(models.Finding.item_id == item_id, models.Finding.description != "")
+        .group_by(models.Finding.description)
+        .order_by(func.count().desc(), models.Finding.description)
+        .limit(limit)).all()
+    return [text for text, _ in rows]

@@ -98,7 +98,7 @@ class Finding(Base):
     id: Mapped[str] = mapped_column(String, primary_key=True)
     inspection_id: Mapped[str] = mapped_column(ForeignKey("inspections.id"), index=True)
     enterprise_code: Mapped[str] = mapped_column(String, index=True)
-    item_id: Mapped[str] = mapped_column(String)
+    item_id: Mapped[str] = mapped_column(String, index=True)
     description: Mapped[str] = mapped_column(Text)
     location: Mapped[str] = mapped_column(Text, default="")
     grade: Mapped[str] = mapped_column(String)  # general | major

@@ -101,6 +101,9 @@ F_MAJOR_ITEM = define(
     "本项属于重大事故隐患判定标准所列情形，等级已建议为“重大事故隐患”，可更改。",
     "This item is a major-accident-hazard criterion, so the grade is proposed as major; you may change it.",
 )
+F_WORDINGS = define("ui.finding.wordings", "常用描述(&W)", "Standard &wordings")
+F_WORDINGS_NONE = define("ui.finding.wordings_none", "（本项尚无常用描述）", "(no wording used for this item yet)")
+F_WORDINGS_PICK = define("ui.finding.wordings_pick", "选择以往用过的描述（{count} 条）", "Choose a wording used before ({count})")
 F_DESCRIPTION = define("ui.finding.description", "隐患描述(&D)", "&Description")
 F_LOCATION = define("ui.finding.location", "位置(&L)", "&Location")
 F_GRADE = define("ui.finding.grade", "隐患等级(&G)", "&Grade")
@@ -728,6 +731,12 @@ class FindingEditor(QDialog):
         layout.addWidget(self.restored)
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.wordings = QComboBox()
+        self.wordings.setObjectName("findingWordings")
+        self.wordings.addItem(tr(F_WORDINGS_NONE), None)
+        self.wordings.setEnabled(False)
+        self.wordings.activated.connect(self._use_wording)
+        form.addRow(buddy(tr(F_WORDINGS), self.wordings), self.wordings)
         self.description = QPlainTextEdit()
         self.description.setObjectName("findingDescription")
         self.description.setTabChangesFocus(True)
@@ -793,6 +802,23 @@ class FindingEditor(QDialog):
         self._check_deadline()
         self.resize(720, 720)
         self.description.setFocus(Qt.FocusReason.OtherFocusReason)
+        ws, item_id = ctx.ws, item.item_id
+        self.ctx.ops.run(lambda op: services.wordings(ws, item_id), on_done=self._show_wordings)
+
+    # --- the wordings library (grows from use: earlier descriptions of this item) ---
+    def _show_wordings(self, texts: list[str]) -> None:
+        if not texts:
+            return
+        self.wordings.setItemText(0, tr(F_WORDINGS_PICK, count=len(texts)))
+        for text in texts:
+            self.wordings.addItem(text if len(text) <= 60 else text[:59] + "…", text)
+        self.wordings.setEnabled(True)
+
+    def _use_wording(self, index: int) -> None:
+        text = self.wordings.itemData(index)
+        if text:
+            self.description.setPlainText(text)
+            self.description.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # --- drafts ---
     def _fields(self) -> dict:

@@ -911,3 +911,9 @@ def review_finding(ws, inspection_id: str, finding_id: str, result: str, note: s
                  {"op": "review", "finding": row.finding_id, "record": row.record_hash, "result": row.result})
         return row.result
 
+
+
+def wordings(ws, item_id: str) -> list[str]:
+    """store.inspections.wordings: the descriptions used before for this item, most used first."""
+    with ws.store.read() as session:
+        return inspection_store.wordings(session, item_id)
