@@ -14,8 +14,8 @@ from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QSize, Qt, 
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSplitter, QTableView, QTextBrowser, QVBoxLayout,
-    QWidget,
+    QListWidget, QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QTableView, QTextBrowser,
+    QVBoxLayout, QWidget,
 )
 
 from inspector_app.domain import inspection as rules
@@ -92,9 +92,37 @@ SIGN = define("ui.insp.sign", "签名 (Ctrl+Shift+S)", "Sign (Ctrl+Shift+S)")
 PRINT = define("ui.insp.print", "文书预览与打印 (Ctrl+P)", "Documents and printing (Ctrl+P)")
 QUIZ = define("ui.insp.quiz", "逢查必考 (Ctrl+Shift+Q)", "On-site quiz (Ctrl+Shift+Q)")
 CHECKLIST_NAME = define("ui.insp.checklist", "检查清单(&L)", "Check&list")
+FINDINGS_NAME = define("ui.insp.findings_name", "本项隐患(&N)", "Fi&ndings of this item")
+EDIT_FINDING = define("ui.insp.edit_finding", "修改隐患 (Enter)", "Edit finding (Enter)")
+REMOVE_FINDING = define("ui.insp.remove_finding", "删除隐患 (Delete)", "Remove finding (Delete)")
+ADD_ITEMS = define("ui.insp.add_items", "添加检查项 (Ctrl+Shift+A)", "Add items (Ctrl+Shift+A)")
+REMOVE_TITLE = define("ui.insp.remove_title", "删除隐患", "Remove the finding")
+REMOVE_ASK = define(
+    "ui.insp.remove_ask",
+    "删除这条隐患吗？\n{description}\n它关联的 {count} 件证据仍保留在证据库中。",
+    "Remove this finding?\n{description}\nIts {count} evidence files stay in the vault.",
+)
+REMOVE_OK = define("ui.insp.remove_ok", "删除(&D)", "&Delete")
+ITEMS_ADDED = define("ui.insp.items_added", "已加入 {count} 个检查项。", "{count} items added.")
+
+# --- adding items left out of the scope ---
+AI_TITLE = define("ui.additems.title", "添加检查项", "Add checklist items")
+AI_HINT = define(
+    "ui.additems.hint",
+    "最新版检查目录中尚未列入本次检查的项目。输入文字筛选，按↓进入列表，空格勾选（可多选），回车加入。",
+    "Items of the latest catalogues not yet in this inspection. Type to filter, ↓ to the list, Space ticks "
+    "(several allowed), Enter adds.",
+)
+AI_FILTER = define("ui.additems.filter", "筛选(&S)", "&Search")
+AI_ITEMS = define("ui.additems.items", "可加入的检查项(&I)", "&Items that can be added")
+AI_ITEM = define("ui.additems.item", "{catalogue} · {seq}. {matter}", "{catalogue} · {seq}. {matter}")
+AI_COUNT = define("ui.additems.count", "显示 {shown} 项，勾选 {checked} 项", "{shown} shown, {checked} ticked")
+AI_EMPTY = define("ui.additems.empty", "所有检查项都已在本次检查范围内。", "Every item is already in this inspection.")
+AI_OK = define("ui.additems.ok", "加入 (Enter)", "Add (Enter)")
 
 # --- the finding editor ---
 F_TITLE = define("ui.finding.title", "登记隐患", "Record a finding")
+F_EDIT_TITLE = define("ui.finding.edit_title", "修改隐患", "Edit the finding")
 F_ITEM = define("ui.finding.item", "检查项 {seq}：{matter}", "Item {seq}: {matter}")
 F_MAJOR_ITEM = define(
     "ui.finding.major_item",
@@ -423,12 +451,21 @@ class InspectionPage(QWidget):
         self.item_findings = QListWidget()
         self.item_findings.setObjectName("itemFindings")
         self.item_findings.setWordWrap(True)
-        rl.addWidget(QLabel(tr(D_FINDINGS)))
+        self.item_findings.installEventFilter(self)
+        self.item_findings.itemActivated.connect(lambda _i: self.edit_finding())
+        self.item_findings.currentRowChanged.connect(lambda _r: self._finding_buttons())
+        rl.addWidget(buddy(tr(FINDINGS_NAME), self.item_findings))
         rl.addWidget(self.item_findings, 1)
         row = QHBoxLayout()
         self.add_button = _button(tr(ADD_FINDING), "addFinding")
         self.add_button.clicked.connect(self.add_finding)
         row.addWidget(self.add_button)
+        self.edit_button = _button(tr(EDIT_FINDING), "editFinding")
+        self.edit_button.clicked.connect(self.edit_finding)
+        row.addWidget(self.edit_button)
+        self.remove_button = _button(tr(REMOVE_FINDING), "removeFinding")
+        self.remove_button.clicked.connect(self.remove_finding)
+        row.addWidget(self.remove_button)
         row.addStretch(1)
         rl.addLayout(row)
         split.addWidget(right)
@@ -445,6 +482,9 @@ class InspectionPage(QWidget):
         self.quiz_button = _button(tr(QUIZ), "quizButton")
         self.quiz_button.clicked.connect(self.quiz)
         bottom.addWidget(self.quiz_button)
+        self.add_items_button = _button(tr(ADD_ITEMS), "addItems")
+        self.add_items_button.clicked.connect(self.add_items)
+        bottom.addWidget(self.add_items_button)
         bottom.addStretch(1)
         self.sign_button = _button(tr(SIGN), "signButton")
         self.sign_button.clicked.connect(self.sign)
@@ -460,7 +500,11 @@ class InspectionPage(QWidget):
                                         context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.quiz_shortcut = QShortcut(keys("quiz"), self, activated=self.quiz,
                                        context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.add_items_shortcut = QShortcut(keys("items.add"), self, activated=self.add_items,
+                                            context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.quiz_dialog = None
+        self.add_items_dialog = None
+        self.remove_confirm = None
         self._set_enabled(False)
 
     def quiz(self) -> None:
@@ -483,7 +527,18 @@ class InspectionPage(QWidget):
         self.sign_button.setEnabled(on and not signed)
         self.print_button.setEnabled(on and signed)
         self.quiz_button.setEnabled(on and not signed)
+        self.add_items_button.setEnabled(on and not signed)
+        self.add_items_button.setVisible(not signed)
         self.keys_hint.setVisible(on and not signed)
+        self._finding_buttons()
+
+    def _finding_buttons(self) -> None:
+        """Edit and remove: for a draft's finding only; a signed inspection shows neither."""
+        editable = self._editable() and self.table.isEnabled()
+        has = self.current_finding() is not None
+        for b in (self.edit_button, self.remove_button):
+            b.setVisible(editable)
+            b.setEnabled(editable and has)
 
     def open(self, inspection_id: str) -> None:
         self.inspection_id = inspection_id
@@ -566,7 +621,12 @@ class InspectionPage(QWidget):
                 text = tr(D_REPEAT) + text
             if f.evidence:
                 text += tr(D_EVIDENCE, count=len(f.evidence))
-            self.item_findings.addItem(text)
+            entry = QListWidgetItem(text)
+            entry.setData(Qt.ItemDataRole.UserRole, f.id)
+            self.item_findings.addItem(entry)
+        if self.item_findings.count():
+            self.item_findings.setCurrentRow(0)
+        self._finding_buttons()
 
     # --- keys ---
     def eventFilter(self, obj, event) -> bool:
@@ -579,6 +639,14 @@ class InspectionPage(QWidget):
                 return True
             if key == Qt.Key.Key_F:
                 self.add_finding()
+                return True
+        if obj is getattr(self, "item_findings", None) and event.type() == QEvent.Type.KeyPress and not event.modifiers() & (
+                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.edit_finding()
+                return True
+            if event.key() == Qt.Key.Key_Delete:
+                self.remove_finding()
                 return True
         return super().eventFilter(obj, event)
 
@@ -609,10 +677,78 @@ class InspectionPage(QWidget):
         if item is not None and self._editable():
             self.open_editor(item)
 
-    def open_editor(self, item) -> None:
+    def current_finding(self):
+        """The finding chosen in 本项隐患 (a FindingRow of the current item), if any."""
+        entry = self.item_findings.currentItem()
+        if self.state is None or entry is None:
+            return None
+        fid = entry.data(Qt.ItemDataRole.UserRole)
+        return next((f for f in self.state.findings if f.id == fid), None)
+
+    def edit_finding(self) -> None:
+        item, finding = self.current_item(), self.current_finding()
+        if item is not None and finding is not None and self._editable():
+            self.open_editor(item, finding)
+
+    def remove_finding(self) -> None:
+        finding = self.current_finding()
+        if finding is None or not self._editable():
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, tr(REMOVE_TITLE),
+                          tr(REMOVE_ASK, description=finding.description, count=len(finding.evidence)), parent=self)
+        box.setObjectName("removeFindingConfirm")
+        ok = box.addButton(tr(REMOVE_OK), QMessageBox.ButtonRole.DestructiveRole)
+        ok.setObjectName("confirmRemove")
+        cancel = box.addButton(tr(CANCEL), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        ws, fid = self.ctx.ws, finding.id
+
+        def answered(button) -> None:
+            self.remove_confirm = None
+            if button is not ok:
+                self.item_findings.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
+            self.ctx.ops.run(lambda op: services.remove_finding(ws, fid), kind="write",
+                             on_done=self._finding_removed, on_error=self._edit_failed, label="finding-remove")
+
+        box.buttonClicked.connect(answered)
+        self.remove_confirm = box
+        box.open()
+
+    def _finding_removed(self, _inspection_id: str) -> None:
+        self.reload()
+        self.nav.data_changed.emit("inspection")
+        self.nav.data_changed.emit("evidence")
+        (self.item_findings if self.item_findings.count() else self.table).setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def add_items(self) -> None:
+        if not self._editable():
+            return
+        self.add_items_dialog = AddItemsDialog(self.ctx, self.state.id, self)
+        self.add_items_dialog.chosen.connect(self._add_chosen_items)
+        self.add_items_dialog.open()
+        self.add_items_dialog.filter.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _add_chosen_items(self, chosen: list) -> None:
+        if not chosen or not self._editable():
+            return
+        ws, iid = self.ctx.ws, self.state.id
+        self.ctx.ops.run(lambda op: services.add_items(ws, iid, chosen), kind="write",
+                         on_done=self._items_added, on_error=self._edit_failed, label="add-items")
+
+    def _items_added(self, added: list[str]) -> None:
+        self.reload()
+        self.nav.data_changed.emit("inspection")
+        rows = [i for i, it in enumerate(self.state.items) if it.item_id in set(added)]
+        if rows:
+            self.select_row(rows[0])
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def open_editor(self, item, finding=None) -> None:
         if self.editor is not None:
             self.editor.keep()
-        self.editor = FindingEditor(self.ctx, self.state, item, self)
+        self.editor = FindingEditor(self.ctx, self.state, item, self, finding=finding)
         self.editor.saved.connect(self._finding_saved)
         self.editor.finished.connect(self._editor_closed)
         self.editor.open()
@@ -621,8 +757,10 @@ class InspectionPage(QWidget):
         editor, self.editor = self.editor, None
         self.reload()
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
-        if editor is not None and editor.saved_id:
+        if editor is not None and editor.saved_id and editor.finding is None:
             self.select_row(self.table.currentIndex().row() + 1)
+        elif editor is not None and editor.finding is not None and self.item_findings.count():
+            self.item_findings.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _finding_saved(self, _finding_id: str) -> None:
         self.nav.data_changed.emit("inspection")
@@ -705,18 +843,20 @@ class EvidenceList(QListWidget):
 class FindingEditor(QDialog):
     saved = Signal(str)
 
-    def __init__(self, ctx, state: services.InspectionState, item: services.ItemRow, parent=None):
+    def __init__(self, ctx, state: services.InspectionState, item: services.ItemRow, parent=None, *,
+                 finding: services.FindingRow | None = None):
         super().__init__(parent)
         self.ctx = ctx
         self.state = state
         self.item = item
+        self.finding = finding  # editing this finding (update_finding) rather than recording a new one
         self.saved_id: str | None = None
         self.evidence: list[str] = []
         self._names: dict[str, str] = {}
         self._op = None
         self._discarded = False
         self.setObjectName("findingEditor")
-        self.setWindowTitle(tr(F_TITLE))
+        self.setWindowTitle(tr(F_EDIT_TITLE if finding is not None else F_TITLE))
         self.setAcceptDrops(True)
         layout = QVBoxLayout(self)
         head = title(tr(F_ITEM, seq=item.seq, matter=item.matter))
@@ -786,6 +926,7 @@ class FindingEditor(QDialog):
         self.save_button.clicked.connect(self.save)
         keep = _button(tr(F_KEEP), "keepDraft")
         keep.clicked.connect(self.reject)
+        self.later_button = keep
         buttons.addWidget(self.save_button)
         buttons.addWidget(keep)
         layout.addLayout(buttons)
@@ -794,7 +935,10 @@ class FindingEditor(QDialog):
         QShortcut(keys("pick"), self, activated=self.pick_from_vault)
         self._autosave = Debouncer(400, self)
         self._autosave.fire.connect(self._write_draft)
-        self._restore()
+        if finding is not None:
+            self._fill(finding)
+        else:
+            self._restore()
         for signal in (self.description.textChanged, self.location.textChanged, self.deadline.textChanged,
                        self.grade.currentIndexChanged, self.self_reported.toggled):
             signal.connect(lambda *_: self._autosave.poke())
@@ -826,6 +970,20 @@ class FindingEditor(QDialog):
                 "grade": self.grade.currentData(), "deadline": self.deadline.text().strip(),
                 "self_reported": self.self_reported.isChecked(), "evidence": list(self.evidence)}
 
+    def _fill(self, finding: services.FindingRow) -> None:
+        """Editing: the finding as stored. No draft is autosaved (the stored finding stays until saved)."""
+        self.description.setPlainText(finding.description)
+        self.location.setText(finding.location)
+        index = self.grade.findData(finding.grade)
+        if index >= 0:
+            self.grade.setCurrentIndex(index)
+        self.deadline.setText(finding.deadline or "")
+        self.self_reported.setChecked(finding.self_reported)
+        for sha in finding.evidence:
+            self._add_evidence(sha)
+        self.discard_button.hide()
+        self.later_button.setText(tr(CANCEL))
+
     def _restore(self) -> None:
         draft = services.load_draft(self.ctx.ws, self.state.id, self.item.item_id)
         if not draft:
@@ -842,7 +1000,7 @@ class FindingEditor(QDialog):
         self.restored.show()
 
     def _write_draft(self) -> None:
-        if self.saved_id or self._discarded:
+        if self.saved_id or self._discarded or self.finding is not None:
             return
         data = self._fields()
         empty = not (data["description"].strip() or data["location"].strip() or data["deadline"] or data["evidence"])
@@ -975,6 +1133,17 @@ class FindingEditor(QDialog):
         ws, iid, item_id = self.ctx.ws, self.state.id, self.item.item_id
         self._autosave._timer.stop()
         self.save_button.setEnabled(False)
+        if self.finding is not None:
+            fid, known = self.finding.id, set(self.finding.evidence)
+            added = [sha for sha in data["evidence"] if sha not in known]
+            self._op = self.ctx.ops.run(
+                lambda op: services.update_finding(ws, fid, description=data["description"].strip(),
+                                                   location=data["location"].strip(), grade=data["grade"],
+                                                   deadline=data["deadline"] or None,
+                                                   clear_deadline=not data["deadline"],
+                                                   self_reported=data["self_reported"], evidence=added),
+                kind="write", on_done=self._saved, on_error=self._failed, label="finding-edit")
+            return
         self._op = self.ctx.ops.run(
             lambda op: services.add_finding(ws, iid, item_id=item_id, description=data["description"].strip(),
                                             grade=data["grade"], location=data["location"].strip(),
@@ -1071,4 +1240,103 @@ class VaultPicker(QDialog):
         if not picked and self.list.currentItem() is not None:
             picked = [self._rows[self.list.currentItem().data(Qt.ItemDataRole.UserRole)]]
         self.chosen.emit(picked)
+        self.accept()
+
+
+# ============================================================================ adding items to the scope
+
+
+class AddItemsDialog(QDialog):
+    """The latest catalogues' items not yet in the inspection's scope: filter by typing, tick with
+    Space (several), Enter adds the ticked ones (or the current one if none is ticked)."""
+
+    chosen = Signal(list)  # [(item_id, catalogue_id)]
+
+    def __init__(self, ctx, inspection_id: str, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("addItemsDialog")
+        self.setWindowTitle(tr(AI_TITLE))
+        layout = QVBoxLayout(self)
+        layout.addWidget(note(tr(AI_HINT)))
+        self.filter = QLineEdit()
+        self.filter.setObjectName("addItemsFilter")
+        self.filter.setClearButtonEnabled(True)
+        layout.addWidget(buddy(tr(AI_FILTER), self.filter))
+        layout.addWidget(self.filter)
+        self.list = QListWidget()
+        self.list.setObjectName("addItemsList")
+        self.list.setWordWrap(True)
+        layout.addWidget(buddy(tr(AI_ITEMS), self.list))
+        layout.addWidget(self.list, 1)
+        self.count = note("")
+        layout.addWidget(self.count)
+        self.empty = note(tr(AI_EMPTY))
+        layout.addWidget(self.empty)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.ok = _button(tr(AI_OK), "addItemsOk")
+        self.ok.setDefault(True)
+        self.ok.clicked.connect(self._ok)
+        cancel = _button(tr(CANCEL), "addItemsCancel")
+        cancel.clicked.connect(self.reject)
+        row.addWidget(self.ok)
+        row.addWidget(cancel)
+        layout.addLayout(row)
+        titles = {c.id: c.title for c in services.latest_catalogues(ctx.ws)}
+        for p in services.addable_items(ctx.ws, inspection_id):
+            entry = QListWidgetItem(tr(AI_ITEM, catalogue=titles.get(p.catalogue_id, p.catalogue_id), seq=p.seq,
+                                       matter=(tr(MAJOR_MARK) if p.major_hazard else "") + p.matter))
+            entry.setData(Qt.ItemDataRole.UserRole, (p.item_id, p.catalogue_id))
+            entry.setToolTip(f"{p.catalogue_id} · {p.item_id}")
+            entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            entry.setCheckState(Qt.CheckState.Unchecked)
+            self.list.addItem(entry)
+        self.empty.setVisible(self.list.count() == 0)
+        self.filter.textChanged.connect(self._filter)
+        self.list.itemChanged.connect(lambda _i: self._count())
+        self.filter.installEventFilter(self)
+        QWidget.setTabOrder(self.filter, self.list)
+        QWidget.setTabOrder(self.list, self.ok)
+        QWidget.setTabOrder(self.ok, cancel)
+        self._filter("")
+        self.resize(760, 560)
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.filter and event.type() == QEvent.Type.KeyPress and event.key() in (
+                Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+            self.list.setFocus(Qt.FocusReason.OtherFocusReason)
+            return True
+        return super().eventFilter(obj, event)
+
+    def _filter(self, text: str) -> None:
+        words = text.lower().split()
+        first = None
+        for i in range(self.list.count()):
+            entry = self.list.item(i)
+            hay = (entry.text() + " " + entry.toolTip()).lower()
+            hidden = not all(w in hay for w in words)
+            entry.setHidden(hidden)
+            if not hidden and first is None:
+                first = i
+        current = self.list.currentItem()
+        if first is not None and (current is None or current.isHidden()):
+            self.list.setCurrentRow(first)
+        self._count()
+
+    def _count(self) -> None:
+        shown = sum(1 for i in range(self.list.count()) if not self.list.item(i).isHidden())
+        checked = len(self._checked())
+        self.count.setText(tr(AI_COUNT, shown=shown, checked=checked))
+
+    def _checked(self) -> list:
+        return [self.list.item(i) for i in range(self.list.count())
+                if self.list.item(i).checkState() == Qt.CheckState.Checked]
+
+    def _ok(self) -> None:
+        picked = self._checked()
+        current = self.list.currentItem()
+        if not picked and current is not None and not current.isHidden():
+            picked = [current]
+        self.chosen.emit([tuple(e.data(Qt.ItemDataRole.UserRole)) for e in picked])
         self.accept()

@@ -917,3 +917,61 @@ def wordings(ws, item_id: str) -> list[str]:
     """store.inspections.wordings: the descriptions used before for this item, most used first."""
     with ws.store.read() as session:
         return inspection_store.wordings(session, item_id)
+
+
+# ------------------------------------------------------------------------------------ editing a draft
+#
+# The app's counterparts of `inspector inspection add-item`, `inspector finding edit` and
+# `inspector finding remove` (cli/inspection.py): the store call and its audit entry in one write.
+
+
+def addable_items(ws, inspection_id: str) -> list[ItemPreview]:
+    """The items of the latest catalogues not yet in this inspection's scope (the selection left
+    them out, or they were never chosen), in catalogue order; ``reason`` is the catalogue's title."""
+    with ws.store.read() as session:
+        in_scope = set(session.scalars(select(models.InspectionItem.item_id)
+                                       .where(models.InspectionItem.inspection_id == inspection_id)))
+    out = []
+    for c in ws.catalogues.latest():
+        for it in c.items:
+            if it.id not in in_scope:
+                out.append(ItemPreview(c.id, it.id, it.seq, it.matter, it.major_hazard, c.title))
+    return out
+
+
+def add_items(ws, inspection_id: str, items: list[tuple[str, str]]) -> list[str]:
+    """As `inspector inspection add-item`: ``items`` are (item_id, catalogue_id), located in the
+    latest catalogues; items already in scope are left as they are. Returns the ids added."""
+    chosen = [ws.catalogues.locate(item_id, catalogue_id) for item_id, catalogue_id in items]
+    with ws.store.write() as session:
+        added = inspection_store.add_items(session, inspection_id, chosen)
+        iid = inspection_store.get_row(session, inspection_id).id
+        ws.audit(session, "edit", f"inspection:{iid}", {"op": "add-items", "items": [a.item_id for a in added]})
+        return [a.item_id for a in added]
+
+
+def update_finding(ws, finding_id: str, *, description: str | None = None, location: str | None = None,
+                   grade: str | None = None, deadline: str | None = None, clear_deadline: bool = False,
+                   self_reported: bool | None = None, evidence: list[str] = ()) -> str:
+    """As `inspector finding edit`: inspections.update_finding and its audit entry in one write;
+    ``evidence`` newly chosen in the editor is attached in the same write (audited as `attach`, as
+    attach() does). The evidence already linked stays as it is."""
+    with ws.store.write() as session:
+        f = inspection_store.update_finding(session, finding_id, description=description, location=location,
+                                            grade=grade, deadline=deadline, clear_deadline=clear_deadline,
+                                            self_reported=self_reported)
+        ws.audit(session, "edit", f"inspection:{f.inspection_id}", {"op": "finding-edit", "finding": f.id})
+        for sha in evidence:
+            link = evidence_store.attach(session, sha, f.inspection_id, f.id)
+            ws.audit(session, "edit", f"inspection:{link.inspection_id}",
+                     {"op": "attach", "evidence": link.sha256, "finding": link.finding_id or None})
+        return f.id
+
+
+def remove_finding(ws, finding_id: str) -> str:
+    """As `inspector finding remove`: the finding and its evidence links go (the evidence stays in
+    the vault), audited in the same write. Returns the inspection's id."""
+    with ws.store.write() as session:
+        inspection_id = inspection_store.remove_finding(session, finding_id)
+        ws.audit(session, "edit", f"inspection:{inspection_id}", {"op": "finding-remove", "finding": finding_id})
+        return inspection_id
