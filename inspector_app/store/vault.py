@@ -29,7 +29,6 @@ import json
 import os
 import re
 import secrets
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,7 @@ from typing import Any
 from inspector_app.crypto import stream
 from inspector_app.domain import media
 from inspector_app.domain.messages import InspectorError, define, render
+from inspector_app.fsutil import FlushBehind, fsync_dir
 
 try:
     import fcntl
@@ -154,16 +154,6 @@ def _is_cancelled(cancel: Any) -> bool:
     return bool(is_set() if is_set is not None else cancel())
 
 
-def _fsync_dir(path: Path) -> None:
-    if os.name == "nt":  # directories cannot be opened for fsync on Windows; NTFS journals renames
-        return
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _write_error(exc: OSError, path: Path | str) -> InspectorError:
     if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         return InspectorError(DISK_FULL, path=str(path))
@@ -191,58 +181,24 @@ class _Source:
 
 
 class _Sink:
-    """Writes to a file descriptor; write errors become vault.* errors. Every ``flush_every`` bytes
-    it wakes the flusher thread (see FLUSH_EVERY)."""
+    """Writes to a file descriptor; write errors become vault.* errors. Large files are written
+    behind a flusher (see FLUSH_EVERY)."""
 
     def __init__(self, fd: int, path: Path, flush_every: int):
         self.fd = fd
         self.path = path
-        self.flush_every = flush_every
-        self.unflushed = 0
-        self.written = 0
-        self._wake = threading.Event()
-        self._done = False
-        self._flusher: threading.Thread | None = None
-        if flush_every:
-            self._flusher = threading.Thread(target=self._flush_loop, name="vault-flush", daemon=True)
-            self._flusher.start()
-
-    def _flush_loop(self) -> None:
-        datasync = getattr(os, "fdatasync", os.fsync)
-        fadvise = getattr(os, "posix_fadvise", None)
-        while True:
-            self._wake.wait()
-            self._wake.clear()
-            if self._done:
-                return
-            upto = self.written
-            try:
-                datasync(self.fd)
-                if fadvise is not None:
-                    # what is on disk need not stay in the page cache: the pages go back to be
-                    # reused for the rest of the file instead of growing the cache by its size
-                    fadvise(self.fd, 0, upto, os.POSIX_FADV_DONTNEED)
-            except OSError:
-                pass  # the final fsync reports what matters
+        self._behind = FlushBehind(fd, flush_every)
 
     def write(self, data) -> int:
         try:
             n = os.write(self.fd, data)
         except OSError as exc:
             raise _write_error(exc, self.path) from None
-        self.unflushed += n
-        self.written += n
-        if self._flusher is not None and self.unflushed >= self.flush_every:
-            self.unflushed = 0
-            self._wake.set()
+        self._behind.wrote(n)
         return n
 
     def stop(self) -> None:
-        if self._flusher is not None:
-            self._done = True
-            self._wake.set()
-            self._flusher.join()
-            self._flusher = None
+        self._behind.stop()
 
 
 class Vault:
@@ -310,7 +266,7 @@ class Vault:
         except BaseException:
             _unlink_quietly(tmp)
             raise
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
 
     def object_path(self, sha: str) -> Path:
         return self.objects_dir / sha[:2] / sha
@@ -452,9 +408,9 @@ class Vault:
         try:
             if not dest.parent.is_dir():
                 dest.parent.mkdir(mode=0o700, exist_ok=True)
-                _fsync_dir(self.objects_dir)
+                fsync_dir(self.objects_dir)
             os.replace(tmp, dest)
-            _fsync_dir(dest.parent)
+            fsync_dir(dest.parent)
         except OSError as exc:
             raise _write_error(exc, dest) from None
         return True
@@ -528,7 +484,7 @@ class Vault:
         except BaseException:
             _unlink_quietly(tmp)
             raise
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
         return size
 
     def iter_objects(self) -> Iterator[str]:
@@ -567,7 +523,7 @@ class Vault:
         except BaseException:
             _unlink_quietly(tmp)
             raise
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
 
     def get_meta(self, sha: str) -> dict | None:
         sha = str(sha).lower()

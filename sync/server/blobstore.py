@@ -12,6 +12,8 @@ import shutil
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from inspector_app.fsutil import fsync_dir
+
 
 class BlobStore(Protocol):
     def put_verified(self, sha256: str, path: Path) -> bool:
@@ -24,14 +26,6 @@ class BlobStore(Protocol):
     def exists(self, sha256: str) -> bool: ...
 
     def size(self, sha256: str) -> int: ...
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class FolderBlobStore:
@@ -64,7 +58,7 @@ class FolderBlobStore:
             os.replace(tmp, target)
             Path(path).unlink(missing_ok=True)
         os.chmod(target, 0o440)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         return True
 
     def open(self, sha256: str) -> BinaryIO:
