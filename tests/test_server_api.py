@@ -8,6 +8,7 @@ import json
 import os
 import stat
 import subprocess
+import tempfile
 import sys
 
 import httpx
@@ -338,3 +339,32 @@ def test_enrolment_code_as_text_and_qr(server, tmp_path):
     assert Image.open(tmp_path / "code.png").size[0] > 100
     text = server.cli("admin", "enrol-device", "laptop-qr")
     assert "█" in text and "-" in text
+
+
+def test_non_durable_bookkeeping_leaves_every_other_transaction_durable(db_kind):
+    """An upload's acknowledged offset is committed without waiting for the disk (losing it in a
+    power cut costs a re-send); that must not leak into the pooled connection's next transaction."""
+    from sqlalchemy import text
+
+    from sync.server.db import Database
+
+    with database(db_kind) as url, tempfile.TemporaryDirectory() as tmp:
+        db = Database(url or f"sqlite:///{tmp}/server.db")
+        try:
+            db.migrate()
+            if db.dialect == "postgresql":  # the throwaway test server runs with it off
+                with db.engine.connect() as conn:
+                    conn.exec_driver_sql(f"ALTER DATABASE {conn.engine.url.database} SET synchronous_commit = on")
+                    conn.commit()
+                db.engine.dispose()
+            ask = "PRAGMA synchronous" if db.dialect == "sqlite" else "SHOW synchronous_commit"
+            relaxed, full = ("1", "2") if db.dialect == "sqlite" else ("off", "on")
+            for _ in range(3):
+                with db.write(durable=False) as s:
+                    assert str(s.execute(text(ask)).scalar()) == relaxed
+                with db.write() as s:
+                    assert str(s.execute(text(ask)).scalar()) == full
+                with db.read() as s:
+                    assert str(s.execute(text(ask)).scalar()) == full
+        finally:
+            db.close()

@@ -106,12 +106,25 @@ class Database:
             return MigrationContext.configure(conn).get_current_revision()
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, *, durable: bool = True) -> Iterator[Session]:
+        """A writing transaction. ``durable=False`` is for bookkeeping whose loss in a power cut
+        costs a re-send but never a wrong answer (an upload's acknowledged offset): its commit does
+        not wait for the disk, so it does not queue behind the upload's own writes. A crash of
+        the server process loses nothing either way; the commit stays atomic and ordered."""
         with self.engine.execution_options(writer=True).connect() as conn:
-            with Session(bind=conn, expire_on_commit=False) as session:
-                with conn.begin():
-                    yield session
-                    session.flush()
+            sqlite = not durable and conn.dialect.name == "sqlite"
+            if sqlite:
+                conn.connection.dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+            try:
+                with Session(bind=conn, expire_on_commit=False) as session:
+                    with conn.begin():
+                        if not durable and conn.dialect.name == "postgresql":
+                            conn.exec_driver_sql("SET LOCAL synchronous_commit TO off")
+                        yield session
+                        session.flush()
+            finally:
+                if sqlite:
+                    conn.connection.dbapi_connection.execute("PRAGMA synchronous=FULL")
 
     @contextmanager
     def read(self) -> Iterator[Session]:
