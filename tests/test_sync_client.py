@@ -331,3 +331,36 @@ def test_not_enrolled_is_a_clear_error(inspectors, tmp_path):
         SyncClient(store, device_id).run()
     assert err.value.code == "sync.not_enrolled" and "--enrol" in err.value.text("en")
     store.close()
+
+
+def test_the_chunk_reader_reads_ahead_into_two_buffers_and_restarts_where_told():
+    """Chunks come in order with their checksums; a restart (the server kept less, or a chunk
+    failed its checksum) drops what was read ahead; a chunk stays intact while the next is read;
+    a source shorter than recorded is a clear error."""
+    import base64
+    import hashlib
+
+    from sync.client.engine import _ChunkReader
+
+    data = os.urandom(10 * 1000 + 7)
+    with _ChunkReader(io.BytesIO(data), "ab" * 32, len(data), 1000, "sha1") as chunks:
+        chunks.start(0)
+        seen = []
+        while chunks.pending:
+            at, chunk, (algorithm, digest) = chunks.take()
+            copy = bytes(chunk)
+            time.sleep(0.001)  # the next chunk is being read meanwhile, into the other buffer
+            assert bytes(chunk) == copy == data[at:at + len(chunk)]
+            assert algorithm == "sha1" and base64.b64decode(digest) == hashlib.sha1(copy).digest()
+            seen.append(at)
+            if at == 5000 and seen.count(5000) == 1:
+                chunks.start(2500)  # the server acknowledged only up to here
+        assert seen == [0, 1000, 2000, 3000, 4000, 5000, 2500, 3500, 4500, 5500, 6500, 7500, 8500, 9500]
+
+    with _ChunkReader(io.BytesIO(data[:2500]), "cd" * 32, len(data), 1000, None) as chunks:
+        chunks.start(0)
+        assert chunks.take()[2] is None
+        chunks.take()
+        with pytest.raises(SyncError) as e:
+            chunks.take()
+        assert e.value.code == errors.EVIDENCE_UNAVAILABLE

@@ -141,7 +141,7 @@ def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
     return prefix + index.to_bytes(4, "big") + (b"\x01" if last else b"\x00")
 
 
-def _read_full(reader: Any, buf: memoryview) -> int:
+def read_full(reader: Any, buf: memoryview) -> int:
     """Fill ``buf`` from ``reader`` unless the end comes first; returns the bytes read."""
     total = 0
     want = len(buf)
@@ -349,7 +349,7 @@ def encrypt_stream(reader: BinaryIO, writer: BinaryIO, vault_key: bytes, *,
         total = 0
         index = 0
         cur = free.get()
-        n = _read_full(reader, memoryview(cur))
+        n = read_full(reader, memoryview(cur))
         while True:
             total += n
             if size is not None and total > size:
@@ -359,7 +359,7 @@ def encrypt_stream(reader: BinaryIO, writer: BinaryIO, vault_key: bytes, *,
             nxt, m = None, 0
             if n == chunk_size:  # a full chunk: look ahead to learn whether it is the last
                 nxt = free.get()
-                m = _read_full(reader, memoryview(nxt))
+                m = read_full(reader, memoryview(nxt))
             last = m == 0
             binding = b""
             if last:
@@ -434,7 +434,7 @@ class _Opener:
 
 def _begin(reader: Any, vault_key: bytes, name: str, bind: bytes | None) -> _Opener:
     raw = bytearray(HEADER_LEN)
-    got = _read_full(reader, memoryview(raw))
+    got = read_full(reader, memoryview(raw))
     header, aead = parse_header(bytes(raw[:got]), vault_key, name)
     return _Opener(header, aead, name, bytes(bind or b""))
 
@@ -452,7 +452,7 @@ def _iter_plain(reader: Any, opener: _Opener):
             last = index == count - 1
             plen = header.size - index * cs if last else cs
             clen = plen + TAG_LEN
-            got = _read_full(reader, memoryview(inbuf)[:clen])
+            got = read_full(reader, memoryview(inbuf)[:clen])
             if got < clen:
                 raise InspectorError(TRUNCATED, file=opener.name, offset=header.chunk_offset(index) + got)
             out = memoryview(outbuf)[:plen]
@@ -464,14 +464,14 @@ def _iter_plain(reader: Any, opener: _Opener):
         return
     # Length unknown in advance: a short chunk, or a full one followed by nothing, is the last.
     spare = bytearray(cs + TAG_LEN)
-    got = _read_full(reader, memoryview(inbuf))
+    got = read_full(reader, memoryview(inbuf))
     if got == 0:
         raise InspectorError(TRUNCATED, file=opener.name, offset=HEADER_LEN)
     index = 0
     while True:
         nxt = 0
         if got == cs + TAG_LEN:
-            nxt = _read_full(reader, memoryview(spare))
+            nxt = read_full(reader, memoryview(spare))
         last = nxt == 0
         if got < TAG_LEN:
             raise InspectorError(TRUNCATED, file=opener.name, offset=header.chunk_offset(index) + got)
@@ -581,7 +581,7 @@ class DecryptingReader(io.RawIOBase):
         plen = header.size - index * cs if last else cs
         clen = plen + TAG_LEN
         self._raw.seek(header.chunk_offset(index))
-        got = _read_full(self._raw, self._inbuf[:clen])
+        got = read_full(self._raw, self._inbuf[:clen])
         if got < clen:
             raise InspectorError(TRUNCATED, file=self.name, offset=header.chunk_offset(index) + got)
         self._buf_index = -1

@@ -11,13 +11,14 @@ import base64
 import hashlib
 import os
 import platform
-import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import BinaryIO, Callable
 
 from inspector_app.crypto import signing
+from inspector_app.crypto.stream import read_full
 from inspector_app.domain.messages import InspectorError
 from inspector_app.store.clock import now_iso
 from inspector_app.store.db import Store
@@ -28,6 +29,7 @@ from .api import ServerAPI
 from .queue import ItemState, SyncQueue
 
 DEFAULT_CHUNK = 16 * 1024 * 1024
+PROGRESS_EVERY = 0.5  # seconds between progress writes to the store while a blob uploads
 EvidenceOpener = Callable[[str], BinaryIO]
 Listener = Callable[[ItemState], None]
 
@@ -48,6 +50,63 @@ class Summary:
     def to_dict(self) -> dict:
         return {"ok": self.ok, "records": self.records, "evidence": self.evidence, "pulled": self.pulled,
                 "failures": self.failures, "pending": self.pending, "bytes_sent": self.bytes_sent}
+
+
+class _ChunkReader:
+    """Reads an upload's chunks one ahead on a thread (while the previous one is on the wire) into
+    two buffers used in turn: allocating a fresh chunk-sized buffer per chunk costs more in page
+    faults than the upload itself. A chunk handed out by ``take`` stays valid until the next
+    ``take`` or ``start``."""
+
+    def __init__(self, source: BinaryIO, sha: str, size: int, chunk_size: int, algorithm: str | None):
+        self.source, self.sha, self.size, self.algorithm = source, sha, size, algorithm
+        self.buffers = [bytearray(min(chunk_size, size)) for _ in range(2)]
+        self.turn = 0
+        self.pool = ThreadPoolExecutor(1, "sync-read")
+        self.ahead = None
+
+    def __enter__(self) -> "_ChunkReader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._settle()
+        self.pool.shutdown(wait=True)
+
+    @property
+    def pending(self) -> bool:
+        return self.ahead is not None
+
+    def _read(self, at: int, buffer: bytearray) -> tuple[int, memoryview, tuple[str, str] | None]:
+        self.source.seek(at)
+        view = memoryview(buffer)[:min(len(buffer), self.size - at)]
+        if read_full(self.source, view) < len(view):
+            raise SyncError(errors.EVIDENCE_UNAVAILABLE, sha256=self.sha, reason="the local file is shorter than recorded")
+        digest = None
+        if self.algorithm:
+            digest = (self.algorithm, base64.b64encode(hashlib.new(self.algorithm, view).digest()).decode("ascii"))
+        return at, view, digest
+
+    def _settle(self) -> None:
+        if self.ahead is not None:
+            if not self.ahead.cancel():
+                self.ahead.exception()  # wait for it; a read error is moot when starting elsewhere
+            self.ahead = None
+
+    def start(self, at: int) -> None:
+        """Read from ``at`` next (dropping whatever was read ahead)."""
+        self._settle()
+        if at < self.size:
+            self.ahead = self.pool.submit(self._read, at, self.buffers[self.turn])
+            self.turn ^= 1
+
+    def take(self) -> tuple[int, memoryview, tuple[str, str] | None]:
+        """The chunk read ahead (offset, bytes, checksum); starts reading the one after it."""
+        at, data, digest = self.ahead.result()
+        self.ahead = None
+        if at + len(data) < self.size:
+            self.ahead = self.pool.submit(self._read, at + len(data), self.buffers[self.turn])
+            self.turn ^= 1
+        return at, data, digest
 
 
 class SyncClient:
@@ -189,52 +248,33 @@ class SyncClient:
                                       upload_url=url)
                     return 0
                 self.queue.update("evidence", sha, state="uploading", upload_url=url, sent=offset)
-            algorithm = self._checksum_for(url)
-            bad_chunks = 0
-
-            def read_chunk(at: int):
-                """The chunk at ``at`` and its checksum (run ahead on a thread while the previous
-                chunk is on the wire)."""
-                source.seek(at)
-                data = source.read(min(self.chunk_size, size - at))
-                if not data:
-                    raise SyncError(errors.EVIDENCE_UNAVAILABLE, sha256=sha,
-                                    reason="the local file is shorter than recorded")
-                digest = None
-                if algorithm:
-                    digest = (algorithm, base64.b64encode(hashlib.new(algorithm, data).digest()).decode("ascii"))
-                return at, data, digest
-
-            with ThreadPoolExecutor(1, "sync-read") as reader:
-                ahead = reader.submit(read_chunk, offset) if offset < size else None
-                while ahead is not None:
+            bad_chunks, shown = 0, time.monotonic()
+            with _ChunkReader(source, sha, size, self.chunk_size, self._checksum_for(url)) as chunks:
+                chunks.start(offset)
+                while chunks.pending:
                     if self._cancel:
                         return sent
-                    at, data, checksum = ahead.result()
-                    following = at + len(data)
-                    ahead = reader.submit(read_chunk, following) if following < size else None
+                    at, data, checksum = chunks.take()
                     try:
                         new_offset = api.tus_patch(url, at, data, checksum)
                     except SyncError as exc:
-                        if ahead is not None:
-                            ahead.result() if ahead.done() else ahead.cancel()
-                            ahead = None
                         if exc.code == errors.BAD_OFFSET or (exc.code == errors.CHECKSUM_MISMATCH and bad_chunks < 3):
                             bad_chunks += exc.code == errors.CHECKSUM_MISMATCH
                             offset = api.tus_head(url)
-                            ahead = reader.submit(read_chunk, offset) if offset < size else None
+                            chunks.start(offset)
                             continue
                         if exc.code == errors.HASH_MISMATCH:
                             self.queue.update("evidence", sha, upload_url=None, sent=0)
                         raise
                     sent += new_offset - at
                     offset = new_offset
-                    if new_offset != following:  # the server kept less (or more): follow its offset
-                        if ahead is not None:
-                            ahead.result()
-                        ahead = reader.submit(read_chunk, new_offset) if new_offset < size else None
-                    self.queue.update("evidence", sha, state="uploading", sent=offset)
-                    self._notify("evidence", sha)
+                    if new_offset != at + len(data):  # the server kept less (or more): follow its offset
+                        chunks.start(new_offset)
+                    if time.monotonic() - shown >= PROGRESS_EVERY:
+                        # progress only: a resume asks the server for its offset (tus HEAD)
+                        self.queue.update("evidence", sha, state="uploading", sent=offset)
+                        self._notify("evidence", sha)
+                        shown = time.monotonic()
         self.queue.update("evidence", sha, state="synced", reason=None, detail=None, sent=size)
         return sent
 
