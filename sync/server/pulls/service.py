@@ -5,7 +5,7 @@ import hashlib
 import tomllib
 from pathlib import Path
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from inspector_app.domain.catalogue import validate_catalogue_file
 from inspector_app.domain.enterprise import validate_uscc
