@@ -250,7 +250,8 @@ def bench_upload(work: Path, url: str, data_dir: Path, officers, size: int, roun
     def client_run(n: int, sha: str) -> tuple[float, str | None]:
         store, device = device_with_record(work, url, data_dir, officers, [(sha, size)], n)
         drop_cache(vault.object_path(sha))
-        client = SyncClient(store, device["device_id"], evidence=vault.open, checksum=checksum)
+        client = SyncClient(store, device["device_id"], evidence=lambda sha: vault.open(sha, direct=True),
+                            checksum=checksum)
         t = time.perf_counter()
         summary = client.run(pull=False)
         elapsed = time.perf_counter() - t

@@ -165,6 +165,38 @@ def test_opening_the_vault_with_another_key_is_refused(vault, tmp_path):
 
 # -- damage: each its own error, never wrong bytes ----------------------------------------------
 
+@pytest.mark.skipif(not hasattr(os, "O_DIRECT"), reason="no O_DIRECT on this platform (the buffered path is used)")
+def test_direct_reads_past_the_page_cache_give_the_same_bytes(vault, monkeypatch):
+    """The upload path reads objects with O_DIRECT through an aligned window; a small window makes
+    every read cross window and chunk boundaries."""
+    monkeypatch.setattr(stream.DirectFile, "WINDOW", 2 * stream.DirectFile.ALIGN)
+    data = os.urandom(9 * CS + 4321)
+    sha = vault.put_bytes(data).sha256
+    raw = stream.DirectFile.open(vault.object_path(sha))
+    assert raw is not None, "direct I/O should work on this file system"
+    raw.close()
+    with vault.open(sha, direct=True) as r:
+        assert isinstance(r._raw, stream.DirectFile)
+        assert r.read() == data
+        for pos in (0, 1, CS - 3, 3 * CS + 17, len(data) - 5, len(data), len(data) + 10):
+            r.seek(pos)
+            assert r.read(CS + 10) == data[pos:pos + CS + 10]
+        buf = bytearray(5 * CS)
+        r.seek(CS + 1)
+        assert r.readinto(buf) == len(buf) and bytes(buf) == data[CS + 1:6 * CS + 1]
+
+
+def test_direct_reads_fall_back_where_the_platform_has_none(vault, monkeypatch):
+    """Windows has no O_DIRECT: the same call reads through the page cache."""
+    monkeypatch.delattr(os, "O_DIRECT", raising=False)
+    data = os.urandom(3 * CS + 5)
+    sha = vault.put_bytes(data).sha256
+    assert stream.DirectFile.open(vault.object_path(sha)) is None
+    with vault.open(sha, direct=True) as r:
+        assert not isinstance(r._raw, stream.DirectFile)
+        assert r.read() == data
+
+
 @pytest.fixture
 def stored(vault):
     data = os.urandom(6 * CS + 100)  # 7 chunks
@@ -175,11 +207,12 @@ def stored(vault):
 def _all_errors(v: Vault, sha: str) -> set[str]:
     """The error code of every way of reading: open, a full read, verify, export."""
     codes = set()
-    try:
-        with v.open(sha) as r:
-            r.read()
-    except InspectorError as e:
-        codes.add(e.code)
+    for direct in (False, True):
+        try:
+            with v.open(sha, direct=direct) as r:
+                r.read()
+        except InspectorError as e:
+            codes.add(e.code)
     for fn in (v.verify, lambda s: v.export(s, v.root.parent / "exported.bin")):
         try:
             fn(sha)

@@ -428,11 +428,13 @@ class Vault:
         sha = str(sha).strip().lower()
         return bool(SHA_RE.fullmatch(sha)) and self.object_path(sha).is_file()
 
-    def open(self, sha: str) -> stream.DecryptingReader:
+    def open(self, sha: str, *, direct: bool = False) -> stream.DecryptingReader:
         """A seekable, streaming reader of the original bytes. Its length and last chunk (which binds
-        the sha256) are checked on opening; a damaged chunk raises when it is read."""
+        the sha256) are checked on opening; a damaged chunk raises when it is read. ``direct`` is for
+        reading a whole object once, start to end (an upload): past the page cache where the
+        platform allows."""
         path = self._existing(sha)
-        return stream.open_decrypting(path, self._key, bind=bytes.fromhex(path.name))
+        return stream.open_decrypting(path, self._key, bind=bytes.fromhex(path.name), direct=direct)
 
     def size(self, sha: str) -> int:
         with self.open(sha) as r:

@@ -741,7 +741,7 @@ def sync_client(ws, unlocked=None, *, listener=None):
             raise SyncError(errors.EVIDENCE_UNAVAILABLE, sha256=sha, reason="locked")
         if "vault" not in state:
             state["vault"] = ws.vault(unlocked)
-        return state["vault"].open(sha)
+        return state["vault"].open(sha, direct=True)  # read once, start to end
 
     def audit(action: str, detail: dict) -> None:
         with ws.store.write() as session:

@@ -32,7 +32,7 @@ def make_client(ws, *, by: str | None = None) -> SyncClient:
     def open_evidence(sha: str):
         if "vault" not in state:
             state["vault"] = ws.vault(ws.unlock(by))
-        return state["vault"].open(sha)
+        return state["vault"].open(sha, direct=True)  # read once, start to end
 
     def audit(action: str, detail: dict) -> None:
         with ws.store.write() as session:
