@@ -6,7 +6,9 @@
    same uvicorn process, at an endpoint that writes the body to a file and fsyncs it before answering
    (with the server's own write-behind helper): the least any upload that keeps evidence must do. Both
    read their bytes from disk (page cache dropped before each run: evidence recorded earlier is on
-   disk, and the vault never keeps it cached). Runs alternate, best of ``--rounds``. Goal: ≥ 0.7.
+   disk, and the vault never keeps it cached); the raw PUT gets the better of reading through the
+   page cache and reading past it (O_DIRECT, as the client reads the vault). Runs alternate, best
+   of ``--rounds``. Goal: ≥ 0.7.
    Also printed: the same raw PUT from the page cache to an endpoint that discards the body (what
    loopback HTTP alone can carry) and the machine's sha256 and disk figures that bound any upload
    verified and kept on this machine.
@@ -221,6 +223,7 @@ def device_with_record(work: Path, url: str, data_dir: Path, officers, evidence:
 def bench_upload(work: Path, url: str, data_dir: Path, officers, size: int, rounds: int,
                  checksum: str | None = "auto") -> dict:
     from inspector_app.crypto.keyslot import generate_vault_key
+    from inspector_app.crypto.stream import DirectFile
     from inspector_app.store.vault import Vault
     from sync.client.engine import SyncClient
 
@@ -234,9 +237,9 @@ def bench_upload(work: Path, url: str, data_dir: Path, officers, size: int, roun
         import_s.append(time.perf_counter() - t)
         blobs.append(sha)
 
-    def raw_put(endpoint: str, cold: bool) -> float:
+    def raw_put(endpoint: str, cold: bool, direct: bool = False) -> float:
         def chunks():
-            with open(plain, "rb", buffering=0) as f:
+            with (DirectFile.open(plain) if direct else None) or open(plain, "rb", buffering=0) as f:
                 while b := f.read(1 << 20):
                     yield b
         if cold:
@@ -262,7 +265,10 @@ def bench_upload(work: Path, url: str, data_dir: Path, officers, size: int, roun
 
     raw_s, client_s = [], []
     for n, sha in enumerate(blobs):  # alternate, so that neither side always runs on a fresher machine
-        raw_s.append(raw_put("/api/v1/uploads-baseline/store", cold=True))
+        # the raw side gets the better of the two ways to read from disk: through the page cache
+        # (kernel read-ahead) or past it, as the client reads the vault
+        raw_s.append(min(raw_put("/api/v1/uploads-baseline/store", cold=True, direct=direct)
+                         for direct in (False, True)))
         elapsed, used = client_run(n, sha)
         client_s.append(elapsed)
     sink_s = min(raw_put("/api/v1/uploads-baseline/sink", cold=False) for _ in range(2))

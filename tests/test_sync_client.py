@@ -216,7 +216,8 @@ class Slow:
 
 store = Store(Path(sys.argv[1])).open()
 folder = Path(sys.argv[3])
-client = SyncClient(store, sys.argv[2], evidence=lambda sha: Slow(open(folder / sha, "rb")), chunk_size=256 * 1024)
+client = SyncClient(store, sys.argv[2], evidence=lambda sha: Slow(open(folder / sha, "rb")), chunk_size=256 * 1024,
+                        max_chunk_size=256 * 1024)
 print("ready", flush=True)
 client.run(pull=False)
 print("finished", flush=True)
@@ -228,7 +229,8 @@ def test_a_client_killed_mid_upload_resumes_from_the_servers_offset(server, insp
     sha = sha256_hex(clip)
     register(server, inspectors)
     store, device_id, folder, hashes = device_store(tmp_path, inspectors, {sha: clip})
-    client = SyncClient(store, device_id, evidence=folder_opener(folder), chunk_size=256 * 1024)
+    client = SyncClient(store, device_id, evidence=folder_opener(folder), chunk_size=256 * 1024,
+                        max_chunk_size=256 * 1024)
     client.enrol(server.url, server.admin("enrol-device", "laptop-" + device_id)["code"])
     store.close()
 
@@ -254,7 +256,8 @@ def test_a_client_killed_mid_upload_resumes_from_the_servers_offset(server, insp
         assert 0 < before < len(clip)
 
         store = Store(tmp_path / "device").open()
-        client = SyncClient(store, device_id, evidence=folder_opener(folder), chunk_size=256 * 1024)
+        client = SyncClient(store, device_id, evidence=folder_opener(folder), chunk_size=256 * 1024,
+                        max_chunk_size=256 * 1024)
         assert client.queue.item("evidence", sha).state == "pending"  # "uploading", shown as pending
         summary = client.run(pull=False)
         assert summary.ok, summary.to_dict()
@@ -364,3 +367,17 @@ def test_the_chunk_reader_reads_ahead_into_two_buffers_and_restarts_where_told()
         with pytest.raises(SyncError) as e:
             chunks.take()
         assert e.value.code == errors.EVIDENCE_UNAVAILABLE
+
+
+def test_chunks_grow_on_a_fast_link_and_stay_small_on_a_slow_one():
+    """Sized to take about a second at the last chunk's rate, in whole MiB, within the bounds."""
+    from sync.client.engine import CHUNK_SECONDS, next_chunk_size
+
+    mib = 1 << 20
+    assert CHUNK_SECONDS == 1.0
+    assert next_chunk_size(16 * mib, 0.05, 16 * mib, 64 * mib) == 64 * mib  # loopback: 320 MiB/s
+    assert next_chunk_size(16 * mib, 0.5, 16 * mib, 64 * mib) == 32 * mib  # 32 MiB/s
+    assert next_chunk_size(16 * mib, 0.4, 16 * mib, 64 * mib) == 40 * mib
+    assert next_chunk_size(16 * mib, 8.0, 16 * mib, 64 * mib) == 16 * mib  # 2 MiB/s: never below the least
+    assert next_chunk_size(256 * 1024, 0.001, 256 * 1024, 256 * 1024) == 256 * 1024
+    assert next_chunk_size(16 * mib, 0.0, 16 * mib, 64 * mib) == 64 * mib

@@ -28,7 +28,9 @@ from sync.protocol.errors import SyncError
 from .api import ServerAPI
 from .queue import ItemState, SyncQueue
 
-DEFAULT_CHUNK = 16 * 1024 * 1024
+DEFAULT_CHUNK = 16 * 1024 * 1024  # the first chunk of an upload, and the least
+MAX_CHUNK = 64 * 1024 * 1024  # what chunks may grow to while the link is fast
+CHUNK_SECONDS = 1.0  # chunks are sized to take about this long at the measured rate
 PROGRESS_EVERY = 0.5  # seconds between progress writes to the store while a blob uploads
 EvidenceOpener = Callable[[str], BinaryIO]
 Listener = Callable[[ItemState], None]
@@ -56,11 +58,12 @@ class _ChunkReader:
     """Reads an upload's chunks one ahead on a thread (while the previous one is on the wire) into
     two buffers used in turn: allocating a fresh chunk-sized buffer per chunk costs more in page
     faults than the upload itself. A chunk handed out by ``take`` stays valid until the next
-    ``take`` or ``start``."""
+    ``take`` or ``start``. ``chunk_size`` may change between chunks (the buffers grow to it)."""
 
     def __init__(self, source: BinaryIO, sha: str, size: int, chunk_size: int, algorithm: str | None):
         self.source, self.sha, self.size, self.algorithm = source, sha, size, algorithm
-        self.buffers = [bytearray(min(chunk_size, size)) for _ in range(2)]
+        self.chunk_size = chunk_size
+        self.buffers = [bytearray(), bytearray()]
         self.turn = 0
         self.pool = ThreadPoolExecutor(1, "sync-read")
         self.ahead = None
@@ -76,15 +79,21 @@ class _ChunkReader:
     def pending(self) -> bool:
         return self.ahead is not None
 
-    def _read(self, at: int, buffer: bytearray) -> tuple[int, memoryview, tuple[str, str] | None]:
+    def _read(self, at: int, turn: int, want: int) -> tuple[int, memoryview, tuple[str, str] | None]:
+        if len(self.buffers[turn]) < want:
+            self.buffers[turn] = bytearray(want)
         self.source.seek(at)
-        view = memoryview(buffer)[:min(len(buffer), self.size - at)]
+        view = memoryview(self.buffers[turn])[:want]
         if read_full(self.source, view) < len(view):
             raise SyncError(errors.EVIDENCE_UNAVAILABLE, sha256=self.sha, reason="the local file is shorter than recorded")
         digest = None
         if self.algorithm:
             digest = (self.algorithm, base64.b64encode(hashlib.new(self.algorithm, view).digest()).decode("ascii"))
         return at, view, digest
+
+    def _submit(self, at: int) -> None:
+        self.ahead = self.pool.submit(self._read, at, self.turn, min(self.chunk_size, self.size - at))
+        self.turn ^= 1
 
     def _settle(self) -> None:
         if self.ahead is not None:
@@ -96,23 +105,30 @@ class _ChunkReader:
         """Read from ``at`` next (dropping whatever was read ahead)."""
         self._settle()
         if at < self.size:
-            self.ahead = self.pool.submit(self._read, at, self.buffers[self.turn])
-            self.turn ^= 1
+            self._submit(at)
 
     def take(self) -> tuple[int, memoryview, tuple[str, str] | None]:
         """The chunk read ahead (offset, bytes, checksum); starts reading the one after it."""
         at, data, digest = self.ahead.result()
         self.ahead = None
         if at + len(data) < self.size:
-            self.ahead = self.pool.submit(self._read, at + len(data), self.buffers[self.turn])
-            self.turn ^= 1
+            self._submit(at + len(data))
         return at, data, digest
+
+
+def next_chunk_size(sent: int, seconds: float, least: int, most: int) -> int:
+    """The size that would take about CHUNK_SECONDS at the rate the last chunk went, within
+    [least, most], in whole MiB: few round trips on a fast link, small re-sends on a slow one."""
+    if seconds <= 0:
+        return most
+    target = int(sent / seconds * CHUNK_SECONDS) >> 20 << 20
+    return max(least, min(most, target))
 
 
 class SyncClient:
     def __init__(self, store: Store, device_id: str, *, evidence: EvidenceOpener | None = None,
                  checklists_dir: Path | None = None, audit: Callable[[str, dict], None] | None = None,
-                 chunk_size: int = DEFAULT_CHUNK, checksum: str | None = "auto", listener: Listener | None = None,
+                 chunk_size: int = DEFAULT_CHUNK, max_chunk_size: int = MAX_CHUNK, checksum: str | None = "auto", listener: Listener | None = None,
                  transport=None):
         self.store = store
         self.device_id = device_id
@@ -121,6 +137,7 @@ class SyncClient:
         self.checklists_dir = checklists_dir
         self.audit = audit
         self.chunk_size = chunk_size
+        self.max_chunk_size = max(chunk_size, max_chunk_size)
         self.checksum = checksum
         self.listener = listener
         self.transport = transport
@@ -255,11 +272,13 @@ class SyncClient:
                     if self._cancel:
                         return sent
                     at, data, checksum = chunks.take()
+                    began = time.monotonic()
                     try:
                         new_offset = api.tus_patch(url, at, data, checksum)
                     except SyncError as exc:
                         if exc.code == errors.BAD_OFFSET or (exc.code == errors.CHECKSUM_MISMATCH and bad_chunks < 3):
                             bad_chunks += exc.code == errors.CHECKSUM_MISMATCH
+                            chunks.chunk_size = self.chunk_size  # a troubled link: small chunks again
                             offset = api.tus_head(url)
                             chunks.start(offset)
                             continue
@@ -268,6 +287,8 @@ class SyncClient:
                         raise
                     sent += new_offset - at
                     offset = new_offset
+                    chunks.chunk_size = next_chunk_size(len(data), time.monotonic() - began, self.chunk_size,
+                                                        self.max_chunk_size)
                     if new_offset != at + len(data):  # the server kept less (or more): follow its offset
                         chunks.start(new_offset)
                     if time.monotonic() - shown >= PROGRESS_EVERY:
