@@ -337,7 +337,7 @@ def main(argv=None) -> int:
     parser.add_argument("--db", default=None, help="server database URL (default SQLite in a temp dir)")
     parser.add_argument("--skip-upload", action="store_true")
     parser.add_argument("--chunk-checksum", default="auto", choices=["auto", "none", "sha1", "sha256"],
-                        help="per-chunk Upload-Checksum (auto: sha1 on http://, none on https://)")
+                        help="per-chunk Upload-Checksum (auto: none until a blob arrives damaged, then sha1)")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="inspector-bench-sync-"))
     try:

@@ -381,3 +381,49 @@ def test_chunks_grow_on_a_fast_link_and_stay_small_on_a_slow_one():
     assert next_chunk_size(16 * mib, 8.0, 16 * mib, 64 * mib) == 16 * mib  # 2 MiB/s: never below the least
     assert next_chunk_size(256 * 1024, 0.001, 256 * 1024, 256 * 1024) == 256 * 1024
     assert next_chunk_size(16 * mib, 0.0, 16 * mib, 64 * mib) == 64 * mib
+
+
+class DamagingTransport(httpx.HTTPTransport):
+    """A link that damages one byte of the first PATCH body and lets TCP deliver it anyway."""
+
+    def __init__(self):
+        super().__init__()
+        self.patches: list[str | None] = []  # each PATCH's Upload-Checksum header
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "PATCH":
+            self.patches.append(request.headers.get("Upload-Checksum"))
+            if len(self.patches) == 1:
+                original = request.stream
+
+                def damaged():
+                    first = True
+                    for piece in original:
+                        if first and piece:
+                            piece, first = bytes([piece[0] ^ 0x01]) + bytes(piece[1:]), False
+                        yield piece
+                request.stream = httpx.ByteStream(b"".join(damaged()))
+        return super().handle_request(request)
+
+
+def test_a_blob_damaged_on_the_way_is_sent_again_with_a_checksum_on_every_chunk(server, inspectors, tmp_path):
+    """Chunks go without their own checksum; the server's whole-blob sha256 catches the damage
+    (422 sync.hash_mismatch, nothing kept) and the client re-sends the blob at once, each chunk
+    now with Upload-Checksum: sha1. The original arrives whole, in the same pass."""
+    clip = blob(3 * 1024 * 1024 + 5, 33)
+    sha = sha256_hex(clip)
+    register(server, inspectors)
+    store, device_id, folder, hashes = device_store(tmp_path, inspectors, {sha: clip})
+    link = DamagingTransport()
+    client = SyncClient(store, device_id, evidence=folder_opener(folder), chunk_size=1024 * 1024,
+                        max_chunk_size=1024 * 1024, transport=link)
+    client.enrol(server.url, server.admin("enrol-device", "laptop-" + device_id)["code"])
+    summary = client.run(pull=False)
+    assert summary.ok, summary.to_dict()
+    assert client.queue.item("evidence", sha).state == "synced"
+    assert link.patches[:4] == [None] * 4  # the damaged first pass, four chunks
+    assert len(link.patches) == 8 and all(c and c.startswith("sha1 ") for c in link.patches[4:])
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {client.queue.config()['token']}"}) as http:
+        got = http.get(f"{wire.API}/evidence/{sha}")
+        assert got.status_code == 200 and got.content == clip
+    store.close()

@@ -128,8 +128,8 @@ def next_chunk_size(sent: int, seconds: float, least: int, most: int) -> int:
 class SyncClient:
     def __init__(self, store: Store, device_id: str, *, evidence: EvidenceOpener | None = None,
                  checklists_dir: Path | None = None, audit: Callable[[str, dict], None] | None = None,
-                 chunk_size: int = DEFAULT_CHUNK, max_chunk_size: int = MAX_CHUNK, checksum: str | None = "auto", listener: Listener | None = None,
-                 transport=None):
+                 chunk_size: int = DEFAULT_CHUNK, max_chunk_size: int = MAX_CHUNK, checksum: str | None = "auto",
+                 listener: Listener | None = None, transport=None):
         self.store = store
         self.device_id = device_id
         self.queue = SyncQueue(store)
@@ -142,6 +142,7 @@ class SyncClient:
         self.listener = listener
         self.transport = transport
         self._cancel = False
+        self._damaging_link = False  # a blob arrived damaged: check every chunk from now on
 
     def cancel(self) -> None:
         self._cancel = True
@@ -211,7 +212,16 @@ class SyncClient:
             if self._cancel:
                 return
             try:
-                summary.bytes_sent += self._upload_one(api, row)
+                try:
+                    summary.bytes_sent += self._upload_one(api, row)
+                except SyncError as exc:
+                    if exc.code != errors.HASH_MISMATCH or self._damaging_link or self.checksum != "auto":
+                        raise
+                    # The server got other bytes than these: something on the way damages data that
+                    # TCP let through. Send the blob again with a checksum on every chunk, so that
+                    # damage costs one chunk from now on.
+                    self._damaging_link = True
+                    summary.bytes_sent += self._upload_one(api, self.queue.row("evidence", row.key))
             except SyncError as exc:
                 if exc.code in (errors.OFFLINE, errors.UNAUTHORISED, errors.REVOKED) or exc.status >= 500:
                     self.queue.fail("evidence", row.key, exc.code, exc.body()["detail"],
@@ -234,9 +244,11 @@ class SyncClient:
 
     def _checksum_for(self, url: str) -> str | None:
         if self.checksum == "auto":
-            # TLS already authenticates every byte in transit; on plain HTTP (a county LAN, tests)
-            # each chunk carries a checksum so a damaged chunk costs one chunk, not the whole blob.
-            return None if url.startswith("https://") else "sha1"
+            # The server hashes every blob whole before it keeps it, and TCP (TLS on https://)
+            # checks every segment, so chunks go without a checksum of their own until a blob
+            # arrives damaged all the same; after that each chunk carries one (sha1, which every
+            # tus server supports) and damage costs a chunk, not the blob.
+            return "sha1" if self._damaging_link else None
         return self.checksum
 
     def _upload_one(self, api: ServerAPI, row) -> int:

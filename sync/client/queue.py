@@ -126,6 +126,10 @@ class SyncQueue:
                 q = q.where(SyncItem.state.in_(list(states)))
             return list(session.scalars(q.order_by(SyncItem.kind, SyncItem.order_seq, SyncItem.created_at, SyncItem.key)))
 
+    def row(self, kind: str, key: str) -> SyncItem | None:
+        with self.store.read() as session:
+            return session.get(SyncItem, (kind, key))
+
     def items(self, kind: str | None = None) -> list[ItemState]:
         return [state_of(r) for r in self.rows(kind)]
 
