@@ -602,14 +602,8 @@ class DecryptingReader(io.RawIOBase):
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         if not self._seekable:
             raise io.UnsupportedOperation("seek")
-        if whence == io.SEEK_CUR:
-            offset += self._pos
-        elif whence == io.SEEK_END:
-            offset += self.size
-        if offset < 0:
-            raise ValueError("negative seek position")
-        self._pos = offset
-        return offset
+        self._pos = _position(self._pos, offset, whence, lambda: self.size)
+        return self._pos
 
     def readinto(self, b) -> int:
         """Fill ``b`` as far as the plaintext goes (short only at the end)."""
@@ -661,6 +655,17 @@ class DecryptingReader(io.RawIOBase):
                     self._raw.close()
             finally:
                 super().close()
+
+
+def _position(current: int, offset: int, whence: int, end: Callable[[], int]) -> int:
+    """Where a seek lands (io.SEEK_SET, SEEK_CUR or SEEK_END)."""
+    if whence == io.SEEK_CUR:
+        offset += current
+    elif whence == io.SEEK_END:
+        offset += end()
+    if offset < 0:
+        raise ValueError("negative seek position")
+    return offset
 
 
 def _is_seekable(raw: Any) -> bool:
@@ -724,14 +729,8 @@ class DirectFile(io.RawIOBase):
         return self._pos
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if whence == io.SEEK_CUR:
-            offset += self._pos
-        elif whence == io.SEEK_END:
-            offset += os.fstat(self._fd).st_size
-        if offset < 0:
-            raise ValueError("negative seek position")
-        self._pos = offset
-        return offset
+        self._pos = _position(self._pos, offset, whence, lambda: os.fstat(self._fd).st_size)
+        return self._pos
 
     def readinto(self, b) -> int:
         if self.closed:
