@@ -727,28 +727,11 @@ class SyncStatus:
 
 
 def sync_client(ws, unlocked=None, *, listener=None):
-    """A SyncClient over the workspace, as sync/client/cli.make_client builds it; the vault is
-    opened with ``unlocked``'s vault key, lazily and only if evidence must be read."""
-    from sync.client.engine import SyncClient
+    """A SyncClient over the workspace (sync.client.device.client_for, as `inspector sync` builds
+    it); the vault is opened with ``unlocked``'s vault key, lazily and only if evidence must be read."""
+    from sync.client.device import client_for
 
-    state = {}
-
-    def open_evidence(sha: str):
-        if unlocked is None:
-            from sync.protocol import errors
-            from sync.protocol.errors import SyncError
-
-            raise SyncError(errors.EVIDENCE_UNAVAILABLE, sha256=sha, reason="locked")
-        if "vault" not in state:
-            state["vault"] = ws.vault(unlocked)
-        return state["vault"].open(sha, direct=True)  # read once, start to end
-
-    def audit(action: str, detail: dict) -> None:
-        with ws.store.write() as session:
-            ws.audit(session, action, "server", detail)
-
-    return SyncClient(ws.store, ws.device_id, evidence=open_evidence, checklists_dir=ws.imported_checklists_dir,
-                      audit=audit, listener=listener)
+    return client_for(ws, (lambda: unlocked) if unlocked is not None else None, listener=listener)
 
 
 def sync_status(ws) -> SyncStatus:

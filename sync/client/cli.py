@@ -11,7 +11,7 @@ import sys
 from inspector_app.cli.common import emit, workspace
 from inspector_app.domain.messages import InspectorError
 
-from .engine import SyncClient
+from .device import client_for
 
 
 def register(sub) -> None:
@@ -23,23 +23,6 @@ def register(sub) -> None:
     p.add_argument("--no-pull", action="store_true", help="只推送，不拉取")
     p.add_argument("--status", action="store_true", help="只显示同步队列状态，不联网")
     p.set_defaults(handler=sync_)
-
-
-def make_client(ws, *, by: str | None = None) -> SyncClient:
-    """A SyncClient over a Workspace; the vault is unlocked lazily, only if evidence must be read."""
-    state = {}
-
-    def open_evidence(sha: str):
-        if "vault" not in state:
-            state["vault"] = ws.vault(ws.unlock(by))
-        return state["vault"].open(sha, direct=True)  # read once, start to end
-
-    def audit(action: str, detail: dict) -> None:
-        with ws.store.write() as session:
-            ws.audit(session, action, "server", detail)
-
-    return SyncClient(ws.store, ws.device_id, evidence=open_evidence, checklists_dir=ws.imported_checklists_dir,
-                      audit=audit)
 
 
 def _text(result: dict) -> str:
@@ -61,7 +44,7 @@ def _text(result: dict) -> str:
 
 def sync_(args) -> int:
     with workspace(args) as ws:
-        client = make_client(ws, by=args.by)
+        client = client_for(ws, lambda: ws.unlock(args.by))
         if args.status:
             client.queue.fill()
             items = [i.to_dict() for i in client.queue.items()]
